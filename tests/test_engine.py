@@ -1,0 +1,515 @@
+"""Engine properties: graph walk, accumulation, no_grad, memory, dtypes, errors."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+
+import tinygrad_ce as tg
+from tinygrad_ce import Function, GradcheckError, Tensor, gradcheck, no_grad
+
+rng = np.random.default_rng(1234)
+
+
+# --------------------------------------------------------------------------- graph walk
+
+
+def test_deep_chain_backpropagates_without_recursion_error():
+    x = Tensor(np.array(1.0), requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0001
+    y.backward()
+    assert x.grad == pytest.approx(1.0001**100_000, rel=1e-9)
+    del y  # freeing a 100,000-deep graph must not overflow the stack either
+
+
+def test_reused_node_gets_the_sum_of_its_gradients():
+    x = Tensor(np.array([1.5, -2.0]), requires_grad=True)
+    h = x * x  # used three times below
+    y = (h + h * 3.0 + h.exp()).sum()
+    y.backward()
+    expected = 2 * x.data + 3 * 2 * x.data + np.exp(x.data**2) * 2 * x.data
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-12)
+
+
+def test_diamond_graph_runs_each_node_once():
+    calls = []
+
+    class Spy(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(g.copy())
+            return g
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    top = Spy.apply(x)
+    y = (top * 2.0 + top * 3.0).sum()
+    y.backward()
+    assert len(calls) == 1  # once, with both consumers' gradients already summed
+    np.testing.assert_array_equal(calls[0], [5.0, 5.0])
+    np.testing.assert_array_equal(x.grad, [5.0, 5.0])
+
+
+def test_backward_twice_doubles_leaf_grads_and_nothing_else():
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    h = x * x
+    y = (h * 2.0).sum()
+    y.backward()
+    first = x.grad.copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad, 2 * first)
+    np.testing.assert_allclose(first, 4 * x.data)
+    assert h.grad is None and y.grad is None  # intermediates keep no .grad
+
+
+def test_grad_accumulates_across_different_graphs_and_zeroing_is_the_callers_job():
+    w = Tensor(np.array([1.0, -1.0]), requires_grad=True)
+    (w * 3.0).sum().backward()
+    (w * w).sum().backward()
+    np.testing.assert_allclose(w.grad, 3.0 + 2 * w.data)
+    w.grad = None
+    (w * 3.0).sum().backward()
+    np.testing.assert_allclose(w.grad, [3.0, 3.0])
+
+
+def test_leaf_grads_do_not_alias_each_other_or_the_upstream_gradient():
+    a = Tensor(np.zeros(3), requires_grad=True)
+    b = Tensor(np.zeros(3), requires_grad=True)
+    upstream = np.array([1.0, 2.0, 3.0])
+    (a + b).backward(upstream)
+    a.grad += 100  # must not change b.grad or the caller's array
+    np.testing.assert_array_equal(b.grad, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(upstream, [1.0, 2.0, 3.0])
+
+
+def test_backward_on_a_leaf_accumulates_into_itself():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x.backward(np.array([0.5, 0.25]))
+    np.testing.assert_array_equal(x.grad, [0.5, 0.25])
+
+
+def test_non_scalar_backward_without_grad_raises():
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"one-element.*\(3,\)"):
+        (x * 2.0).backward()
+
+
+def test_backward_with_grad_of_the_wrong_shape_names_both_shapes():
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\(2,\).*\(3,\)"):
+        (x * 2.0).backward(np.ones(2))
+
+
+def test_backward_on_a_tensor_that_does_not_require_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).backward()
+
+
+def test_broadcasting_is_undone_to_each_input_shape():
+    a = Tensor(rng.standard_normal((4, 1, 3)), requires_grad=True)
+    b = Tensor(rng.standard_normal((5, 1)), requires_grad=True)
+    upstream = rng.standard_normal((4, 5, 3))
+    (a * b).backward(upstream)
+    np.testing.assert_allclose(a.grad, (upstream * b.data).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(b.grad, (upstream * a.data).sum(axis=(0, 2))[:, None])
+
+
+def test_an_op_returning_a_gradient_of_the_wrong_shape_is_reported():
+    class Broken(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return np.ones(7)
+
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Broken.*\(2, 3\)"):
+        Broken.apply(x).sum().backward()
+
+
+def test_backward_returning_the_wrong_number_of_gradients_is_reported():
+    class TwoInputs(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    a = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(RuntimeError, match="1 gradients for 2 inputs"):
+        TwoInputs.apply(a, a).sum().backward()
+
+
+# --------------------------------------------------------------------------- skipping work
+
+
+def test_needs_input_grad_tells_backward_which_gradients_to_compute():
+    seen = []
+
+    class Recorder(Function):
+        @staticmethod
+        def forward(ctx, a, b, scale):
+            return a * b * scale
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(ctx.needs_input_grad)
+            return g, None, None
+
+    a = Tensor(np.ones(2), requires_grad=True)
+    b = Tensor(np.ones(2))
+    Recorder.apply(a, b, 3.0).sum().backward()
+    assert seen == [(True, False, False)]
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0])
+
+
+def test_graph_is_not_recorded_when_no_input_requires_grad():
+    y = Tensor(np.ones(3)) * 2.0
+    assert y.grad_fn is None and not y.requires_grad
+
+
+def test_constant_inputs_are_not_kept_alive_by_the_graph():
+    w = Tensor(np.ones(3), requires_grad=True)
+    data = Tensor(np.ones(3))
+    ref = weakref.ref(data)
+    y = w + data  # Add saves nothing, so the graph needs no reference to `data`
+    del data
+    assert ref() is None
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad, np.ones(3))
+
+
+# --------------------------------------------------------------------------- no_grad
+
+
+def test_no_grad_context_manager_and_decorator():
+    w = Tensor(np.ones(2), requires_grad=True)
+    with no_grad():
+        assert not (w * 2.0).requires_grad
+        with no_grad():
+            pass
+        assert not tg.is_grad_enabled()  # a nested block restores the outer state
+    assert (w * 2.0).requires_grad
+
+    @no_grad()
+    def predict(x):
+        return x * w
+
+    assert not predict(Tensor(np.ones(2))).requires_grad
+    assert (w * 2.0).requires_grad
+
+
+def test_no_grad_restores_state_after_an_exception():
+    with pytest.raises(ValueError), no_grad():
+        raise ValueError("boom")
+    assert tg.is_grad_enabled()
+
+
+def test_no_grad_is_thread_local():
+    w = Tensor(np.ones(2), requires_grad=True)
+    inside = threading.Event()
+    checked = threading.Event()
+    result = {}
+
+    def other_thread():
+        inside.wait(timeout=10)
+        result["requires_grad"] = (w * 2.0).requires_grad
+        checked.set()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    with no_grad():
+        inside.set()
+        checked.wait(timeout=10)
+        result["here"] = (w * 2.0).requires_grad
+    worker.join()
+    assert result == {"requires_grad": True, "here": False}
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def _training_step(w, x, target):
+    loss = ((x @ w - target) ** 2).mean()
+    w.grad = None
+    loss.backward()
+    w.data -= 0.01 * w.grad
+    return loss.item()
+
+
+def test_training_loop_memory_stays_flat_without_the_cycle_collector():
+    w = Tensor(rng.standard_normal((20, 5)), requires_grad=True)
+    x = Tensor(rng.standard_normal((64, 20)))
+    target = Tensor(rng.standard_normal((64, 5)))
+    gc.collect()
+    gc.disable()
+    try:
+        tracemalloc.start()
+        # Warm-up: Python's free lists and NumPy's caches fill up to a fixed size (~190 kB here).
+        for _ in range(3000):
+            _training_step(w, x, target)
+        nodes_before = sum(issubclass(type(o), Function) for o in gc.get_objects())
+        before, _ = tracemalloc.get_traced_memory()
+        for _ in range(1000):
+            _training_step(w, x, target)
+        after, _ = tracemalloc.get_traced_memory()
+        nodes_after = sum(issubclass(type(o), Function) for o in gc.get_objects())
+        tracemalloc.stop()
+    finally:
+        gc.enable()
+    # One leaked graph per step would be > 1000 * 2.5 kB (the (64, 5) float64 arrays alone).
+    assert after - before < 20_000, f"memory grew by {after - before} bytes over 1000 steps"
+    assert nodes_after == nodes_before
+
+
+def test_a_dropped_graph_is_freed_by_reference_counting_alone():
+    gc.disable()
+    try:
+        w = Tensor(np.ones((3, 3)), requires_grad=True)
+        loss = ((w @ w).exp() * 2.0).sum()
+        loss.backward()
+        node = weakref.ref(loss.grad_fn)
+        del loss
+        assert node() is None  # freed at once, without gc.collect()
+    finally:
+        gc.enable()
+
+
+# --------------------------------------------------------------------------- dtypes and data
+
+
+def test_dtype_rules():
+    assert Tensor(1.5).dtype == np.float32
+    assert Tensor([1.0, 2.0]).dtype == np.float32
+    assert Tensor([1, 2]).dtype == np.int64
+    assert Tensor(3).dtype == np.int64
+    assert Tensor([True, False]).dtype == np.bool_
+    assert Tensor(np.ones(2, dtype=np.float64)).dtype == np.float64
+    assert Tensor(np.ones(2, dtype=np.int32)).dtype == np.int32
+    assert Tensor([1, 2], dtype=np.float64).dtype == np.float64
+
+
+def test_python_scalars_do_not_promote_float32():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = 2.0 * x / 3.0 + 1 - x**2
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.shape == x.shape
+
+
+def test_grad_has_the_dtype_of_its_tensor_even_when_mixed_with_float64():
+    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    y = (x * np.full(3, 2.0)).sum()  # float32 * float64 array -> float64 result
+    assert y.dtype == np.float64
+    y.backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("data", [[1, 2], np.arange(3), True])
+def test_only_floating_tensors_can_require_grad(data):
+    with pytest.raises(TypeError, match="floating"):
+        Tensor(data, requires_grad=True)
+
+
+def test_unsupported_data_is_rejected_with_its_dtype():
+    with pytest.raises(TypeError, match="dtype"):
+        Tensor(["a", "b"])
+
+
+def test_numpy_array_on_the_left_gives_a_tensor():
+    x = Tensor(np.ones(2), requires_grad=True)
+    for result in (
+        np.ones(2) + x,
+        np.ones(2) - x,
+        np.ones(2) * x,
+        np.ones(2) / x,
+        np.eye(2) @ x,
+        np.float64(2.0) ** x,
+    ):
+        assert isinstance(result, Tensor)
+        assert result.requires_grad
+
+
+def test_constructor_copies_and_ops_never_modify_inputs():
+    array = np.array([1.0, 2.0])
+    x = Tensor(array, requires_grad=True)
+    x.data[0] = 5.0
+    assert array[0] == 1.0
+    other = np.array([3.0, 4.0])
+    (x * other).sum().backward()
+    np.testing.assert_array_equal(other, [3.0, 4.0])
+
+
+def test_tensor_facts():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6 and x.dtype == np.float64
+    assert x.numpy() is x.data
+    assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert x[1, 2].item() == 5.0
+    with pytest.raises(ValueError, match="one element"):
+        x.item()
+    d = x.detach()
+    assert not d.requires_grad and d.data is x.data and d.grad_fn is None
+    assert "grad_fn=<Mul>" in repr(x * 2.0)
+    assert x.T.shape == (3, 2)
+
+
+def test_argmax_and_comparisons_are_plain_numpy_results():
+    x = Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 7.5]]), requires_grad=True)
+    np.testing.assert_array_equal(x.argmax(axis=1), [1, 2])
+    assert x.argmax() == 5
+    for result in (x > 1.0, x == x, x < np.ones(3), x >= Tensor(np.zeros(3)), x != 0.0, x <= 2):
+        assert isinstance(result, np.ndarray) and result.dtype == np.bool_
+
+
+# --------------------------------------------------------------------------- op specifics
+
+
+def test_max_ties_share_the_gradient_equally_like_amax():
+    x = Tensor(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]), requires_grad=True)
+    upstream = np.array([0.6, 0.9])
+    x.max(axis=1).backward(upstream)
+    np.testing.assert_allclose(x.grad, [[0.0, 0.3, 0.3], [0.3, 0.3, 0.3]])
+    y = Tensor(np.array([4.0, 1.0, 4.0]), requires_grad=True)
+    y.max().backward()
+    np.testing.assert_allclose(y.grad, [0.5, 0.0, 0.5])
+
+
+def test_repeated_indices_accumulate_their_gradients():
+    x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    rows = np.array([2, 0, 2, 2])
+    upstream = rng.standard_normal((4, 2))
+    x[rows].backward(upstream)
+    expected = np.zeros((3, 2))
+    for k, r in enumerate(rows):
+        expected[r] += upstream[k]
+    np.testing.assert_allclose(x.grad, expected)
+
+
+def test_indexing_with_a_mixed_tuple_and_tensor_indices():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    rows = np.array([1, 0, 1])
+    mask = np.array([True, False, True, True])  # pairs with rows: (1, 0), (0, 2), (1, 3)
+    y = x[Tensor(rows), 1:, mask]
+    np.testing.assert_array_equal(y.data, x.data[rows, 1:, mask])
+    assert y.shape == (3, 2)
+    upstream = rng.standard_normal((3, 2))
+    y.backward(upstream)
+    expected = np.zeros((2, 3, 4))
+    for k, (r, c) in enumerate([(1, 0), (0, 2), (1, 3)]):
+        expected[r, 1:, c] += upstream[k]
+    np.testing.assert_allclose(x.grad, expected)
+
+
+def test_where_routes_the_gradient_by_the_condition():
+    a = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    b = Tensor(np.array(10.0), requires_grad=True)
+    y = tg.where(np.array([True, False, True]), a, b)
+    np.testing.assert_array_equal(y.data, [1.0, 10.0, 3.0])
+    y.backward(np.array([0.5, 0.25, 2.0]))
+    np.testing.assert_array_equal(a.grad, [0.5, 0.0, 2.0])
+    assert b.grad == 0.25
+
+
+def test_sigmoid_is_finite_for_huge_inputs_in_float32():
+    x = Tensor(np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0], dtype=np.float32), requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        y = x.sigmoid()
+        y.sum().backward()
+    np.testing.assert_allclose(y.data, [0.0, 1.9287499e-22, 0.5, 1.0, 1.0], rtol=1e-6)
+    assert np.all(np.isfinite(x.grad))
+
+
+# --------------------------------------------------------------------------- gradcheck
+
+
+class DoubledExp(Function):
+    """exp with a backward that is wrong by a factor of 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return 2 * g * y
+
+
+def test_gradcheck_catches_a_backward_wrong_by_a_factor_of_two():
+    x = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    with pytest.raises(GradcheckError) as error:
+        gradcheck(lambda c, t: DoubledExp.apply(t) * c, [Tensor(np.ones(1)), x])
+    message = str(error.value)
+    assert "input 1" in message and "index (0, 0)" in message
+    assert "analytic" in message and "numeric" in message
+    assert isinstance(error.value, AssertionError)
+
+
+def test_gradcheck_catches_a_wrong_softmax_gradient_with_a_random_upstream():
+    """Softmax rows sum to 1: an all-ones upstream gradient would let this bug through."""
+
+    class SoftmaxForgettingTheJacobian(Function):
+        @staticmethod
+        def forward(ctx, x):
+            e = np.exp(x - x.max(axis=-1, keepdims=True))
+            y = e / e.sum(axis=-1, keepdims=True)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return g * y  # the true gradient is y * (g - sum(g * y))
+
+    x = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    with pytest.raises(GradcheckError):
+        gradcheck(SoftmaxForgettingTheJacobian.apply, [x])
+
+
+def test_gradcheck_passes_a_correct_op_and_leaves_inputs_untouched():
+    x = Tensor(rng.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+    w = Tensor(rng.standard_normal(3), requires_grad=True)
+    before = x.data.copy()
+    assert gradcheck(lambda a, b: (a * b).tanh().sum(axis=1), [x, w]) is True
+    np.testing.assert_array_equal(x.data, before)
+    assert x.grad is None and w.grad is None
+
+
+def test_gradcheck_catches_a_missing_gradient():
+    class Detached(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * b_value, None  # forgets b
+
+    b_value = 3.0
+    a = Tensor(np.ones(2) * 2, requires_grad=True)
+    b = Tensor(np.ones(2) * 3, requires_grad=True)
+    with pytest.raises(GradcheckError, match="input 1"):
+        gradcheck(Detached.apply, [a, b])
+
+
+def test_gradcheck_needs_an_input_that_requires_grad():
+    with pytest.raises(ValueError, match="requires_grad"):
+        gradcheck(lambda t: t * 2.0, [Tensor(np.ones(2))])

@@ -1,0 +1,33 @@
+"""tinygrad_ce: a small, honest reverse-mode autodiff framework on NumPy.
+
+Layers, each using only the ones above it:
+
+- ``engine``: ``Tensor``, ``Function`` (the op API), ``no_grad``, the backward walk;
+- ``ops``: the primitive ops, one ``Function`` each, forward and backward side by side;
+- ``gradcheck``: finite-difference checking of any op or composition;
+- ``functional``: softmax, losses and activations composed from the primitives;
+- ``nn``, ``optim``, ``datasets``: training tools on top.
+
+>>> import tinygrad_ce as tg
+>>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+array([2., 4.], dtype=float32)
+"""
+
+from tinygrad_ce import datasets
+from tinygrad_ce.engine import Function, Tensor, is_grad_enabled, no_grad, where
+from tinygrad_ce.gradcheck import GradcheckError, gradcheck
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function",
+    "GradcheckError",
+    "Tensor",
+    "datasets",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "where",
+]

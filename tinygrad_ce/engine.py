@@ -1,0 +1,654 @@
+"""The autodiff engine: ``Tensor``, the ``Function`` base class, ``no_grad`` and the backward walk.
+
+How a graph is recorded: every differentiable operation is a ``Function``. ``Function.apply``
+runs the op's ``forward`` on NumPy arrays and, when some input requires grad, keeps the
+``Function`` instance as the output's ``grad_fn``. That instance is the graph node: it holds the
+arrays ``forward`` saved and the input tensors that need a gradient. Edges point from a result
+back to its inputs only, so a graph has no reference cycles and is freed by reference counting
+as soon as the last tensor of it is dropped.
+
+How a gradient is computed (``Tensor.backward``): count, for every node, how many nodes of the
+graph consume its output; then walk from the output, running a node's ``backward`` once all its
+consumers have passed their gradient to it. That is a topological order found without recursion,
+so graphs of any depth work. Gradients of intermediate nodes live in a dict for the duration of
+the walk; only leaves keep theirs, in ``.grad``.
+
+The primitive ops themselves live in ``tinygrad_ce.ops``; this file only dispatches to them.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+
+import numpy as np
+
+# --------------------------------------------------------------------------- grad mode
+
+
+class _GradMode(threading.local):
+    """Per-thread switch: ``no_grad`` in one thread must not stop recording in another."""
+
+    def __init__(self):
+        self.enabled = True
+        self.saved = []
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record a graph in the current thread.
+
+    >>> is_grad_enabled()
+    True
+    >>> with no_grad():
+    ...     is_grad_enabled()
+    False
+    """
+    return _grad_mode.enabled
+
+
+class no_grad:
+    """Context manager and decorator: ops inside it record no graph (in this thread only).
+
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    >>> @no_grad()
+    ... def predict(x):
+    ...     return x * w
+    >>> predict(Tensor([3.0, 4.0])).requires_grad
+    False
+    """
+
+    def __enter__(self):
+        _grad_mode.saved.append(_grad_mode.enabled)
+        _grad_mode.enabled = False
+        return self
+
+    def __exit__(self, *exc_info):
+        _grad_mode.enabled = _grad_mode.saved.pop()
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def without_grad(*args, **kwargs):
+            with no_grad():
+                return func(*args, **kwargs)
+
+        return without_grad
+
+
+# --------------------------------------------------------------------------- Function
+
+
+class Function:
+    """Base class of every differentiable op; an instance is one node of a graph (the ``ctx``).
+
+    Subclasses write two static methods, side by side:
+
+    - ``forward(ctx, *arrays, **kwargs)``: NumPy arrays in, one NumPy array out. Save what
+      ``backward`` needs with ``ctx.save_for_backward(...)`` or as attributes of ``ctx``.
+    - ``backward(ctx, grad)``: the gradient of the output in, one gradient per forward input out
+      (a tuple, or a single array for a one-input op; ``None`` where no gradient is needed).
+      A gradient may have the broadcast shape: the engine sums it back to the input's shape.
+
+    ``Op.apply(*inputs, **kwargs)`` takes Tensors (other positional values are constants that get
+    no gradient), returns a Tensor, and records the graph. Keyword arguments reach ``forward``
+    unchanged and are not differentiated.
+
+    >>> class Square(Function):
+    ...     '''y = x**2;  dy/dx = 2x'''
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 2 * x
+    >>> x = Tensor([1.0, 3.0], requires_grad=True)
+    >>> Square.apply(x).sum().backward()
+    >>> x.grad
+    array([2., 6.], dtype=float32)
+    """
+
+    # Set by ``apply`` on every instance (declared here so readers and linters see them).
+    needs_input_grad: tuple[bool, ...] = ()
+    saved_tensors: tuple = ()
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    def save_for_backward(self, *arrays):
+        """Keep arrays for ``backward``; read them back as ``ctx.saved_tensors``."""
+        self.saved_tensors = arrays
+
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        """Run ``forward`` on the inputs' arrays and record the node when a gradient is needed."""
+        ctx = cls()
+        recording = _grad_mode.enabled
+        arrays = []
+        needs = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                needs.append(recording and x.requires_grad)
+            else:
+                arrays.append(x)
+                needs.append(False)
+        ctx.needs_input_grad = tuple(needs)
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if not isinstance(out, np.ndarray):
+            out = np.asarray(out)  # NumPy reductions and scalar indexing return NumPy scalars
+        if True in needs and out.dtype.kind == "f":
+            # Only inputs that need a gradient are kept: constants are not held alive by the graph.
+            ctx.parents = tuple(x if need else None for x, need in zip(inputs, needs))
+            return Tensor._make(out, ctx)
+        return Tensor._make(out, None)
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+# --------------------------------------------------------------------------- Tensor
+
+
+def _as_array(data, dtype):
+    """The array a new Tensor holds: always a copy, with the contract's dtype rules."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray | np.generic):
+        array = np.array(data, dtype=dtype)  # a NumPy array keeps its dtype
+    else:
+        array = np.array(data, dtype=dtype)
+        if dtype is None and array.dtype.kind == "f":
+            array = array.astype(np.float32)  # Python floats become float32, as in PyTorch
+        elif dtype is None and array.dtype.kind in "iu":
+            array = array.astype(np.int64)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Tensor data must be boolean, integer or floating, got dtype {array.dtype} "
+            f"from {type(data).__name__}"
+        )
+    return array
+
+
+def _lift(value):
+    """An operand for a binary op: Tensors and NumPy values pass through; lists become Tensors.
+
+    Python scalars stay Python scalars so that NumPy's promotion rules apply
+    (``float32 tensor * 2.0`` stays float32).
+    """
+    if isinstance(value, list | tuple):
+        return Tensor(value)
+    return value
+
+
+def _axis_arg(axis, dim):
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("give either axis or dim, not both")
+        return dim
+    return axis
+
+
+class Tensor:
+    """An n-d array with reverse-mode autodiff.
+
+    ``data`` is a NumPy array (a copy of what you pass). NumPy arrays keep their dtype; Python
+    floats become float32 and Python ints int64. Only floating tensors may require grad.
+
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    array([[2., 4.],
+           [6., 8.]], dtype=float32)
+    """
+
+    __slots__ = ("__weakref__", "data", "grad", "grad_fn", "requires_grad")
+    # NumPy defers to our reflected operators, so ``ndarray + Tensor`` is a Tensor.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = _as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require grad, got dtype {self.data.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        self.grad_fn = None
+
+    @classmethod
+    def _make(cls, data, grad_fn):
+        """A tensor computed by an op: no copy, and it requires grad iff it has a node."""
+        tensor = cls.__new__(cls)
+        tensor.data = data
+        tensor.grad = None
+        tensor.grad_fn = grad_fn
+        tensor.requires_grad = grad_fn is not None
+        return tensor
+
+    # ------------------------------------------------------------------ array facts
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def is_leaf(self):
+        """True for tensors made by the user (not by an op that recorded a graph)."""
+        return self.grad_fn is None
+
+    def numpy(self):
+        """The underlying NumPy array (shared, not copied; like PyTorch's ``numpy()``)."""
+        return self.data
+
+    def item(self):
+        """The single element as a Python number.
+
+        >>> Tensor([2.5]).item()
+        2.5
+        """
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        """The data as (nested) Python lists.
+
+        >>> Tensor([[1, 2], [3, 4]]).tolist()
+        [[1, 2], [3, 4]]
+        """
+        return self.data.tolist()
+
+    def detach(self):
+        """A tensor sharing this one's data, cut from the graph (gradients stop here).
+
+        >>> x = Tensor([1.0], requires_grad=True)
+        >>> (x * 2).detach().requires_grad
+        False
+        """
+        return Tensor._make(self.data, None)
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __len__(self):
+        return len(self.data)
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = ""
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extras += f", dtype={self.data.dtype}"
+        if self.grad_fn is not None:
+            extras += f", grad_fn={self.grad_fn!r}"
+        elif self.requires_grad:
+            extras += ", requires_grad=True"
+        return f"Tensor({body}{extras})"
+
+    __hash__ = object.__hash__  # comparisons return arrays, so keep identity hashing
+
+    # ------------------------------------------------------------------ backward
+
+    def backward(self, grad=None):
+        """Accumulate d(self)/d(leaf), weighted by ``grad``, into ``.grad`` of every leaf.
+
+        ``grad`` is the gradient of some final scalar with respect to this tensor; it may be left
+        out only when this tensor holds one element (it is then 1). Leaves accumulate (``+=``)
+        across calls, like PyTorch: zero them yourself between steps.
+
+        >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> (x * x).backward(grad=[1.0, 0.0, -1.0])
+        >>> x.grad
+        array([ 2.,  0., -6.], dtype=float32)
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: no input of the ops that "
+                "made it had requires_grad=True (or it was computed under no_grad)"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a grad argument needs a one-element tensor, got shape "
+                    f"{self.shape}; pass grad= of that shape (e.g. loss.sum().backward())"
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+            if grad.shape != self.data.shape:
+                raise RuntimeError(
+                    f"backward() grad has shape {grad.shape}, but the tensor has shape "
+                    f"{self.shape}; they must be equal"
+                )
+            grad = grad.astype(self.data.dtype, copy=False)
+        _backward_walk(self, grad)
+
+    # ------------------------------------------------------------------ arithmetic
+
+    def __add__(self, other):
+        return ops.Add.apply(self, _lift(other))
+
+    def __radd__(self, other):
+        return ops.Add.apply(_lift(other), self)
+
+    def __sub__(self, other):
+        return ops.Sub.apply(self, _lift(other))
+
+    def __rsub__(self, other):
+        return ops.Sub.apply(_lift(other), self)
+
+    def __mul__(self, other):
+        return ops.Mul.apply(self, _lift(other))
+
+    def __rmul__(self, other):
+        return ops.Mul.apply(_lift(other), self)
+
+    def __truediv__(self, other):
+        return ops.Div.apply(self, _lift(other))
+
+    def __rtruediv__(self, other):
+        return ops.Div.apply(_lift(other), self)
+
+    def __neg__(self):
+        return ops.Neg.apply(self)
+
+    def __pow__(self, exponent):
+        return ops.Pow.apply(self, _lift(exponent))
+
+    def __rpow__(self, base):
+        return ops.Pow.apply(_lift(base), self)
+
+    def __matmul__(self, other):
+        return ops.MatMul.apply(self, _lift(other))
+
+    def __rmatmul__(self, other):
+        return ops.MatMul.apply(_lift(other), self)
+
+    # ------------------------------------------------------------------ elementwise
+
+    def exp(self):
+        """e**x, elementwise."""
+        return ops.Exp.apply(self)
+
+    def log(self):
+        """Natural logarithm, elementwise."""
+        return ops.Log.apply(self)
+
+    def log1p(self):
+        """log(1 + x), accurate for tiny x."""
+        return ops.Log1p.apply(self)
+
+    def relu(self):
+        """max(x, 0), elementwise (gradient 0 at x = 0, as PyTorch)."""
+        return ops.ReLU.apply(self)
+
+    def tanh(self):
+        """Hyperbolic tangent, elementwise."""
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self):
+        """1 / (1 + e**-x), elementwise, without overflow for large |x|."""
+        return ops.Sigmoid.apply(self)
+
+    # ------------------------------------------------------------------ reductions
+
+    def sum(self, axis=None, keepdims=False, *, dim=None):
+        """Sum over ``axis`` (an int, a tuple of ints, or None for all).
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
+        Tensor([4., 6.])
+        """
+        return ops.Sum.apply(self, axis=_axis_arg(axis, dim), keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False, *, dim=None):
+        """Mean over ``axis``: the sum divided by the number of elements summed.
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).mean(axis=1)
+        Tensor([1.5, 3.5])
+        """
+        axis = _axis_arg(axis, dim)
+        if axis is None:
+            count = self.data.size
+        else:
+            axes = (axis,) if isinstance(axis, int | np.integer) else axis
+            count = math.prod(self.data.shape[a] for a in axes)
+        return self.sum(axis=axis, keepdims=keepdims) / count
+
+    def max(self, axis=None, keepdims=False, *, dim=None):
+        """Maximum over ``axis``; tied maxima share the gradient equally (like ``torch.amax``).
+
+        >>> Tensor([[1.0, 5.0], [7.0, 2.0]]).max(axis=1)
+        Tensor([5., 7.])
+        """
+        return ops.Max.apply(self, axis=_axis_arg(axis, dim), keepdims=keepdims)
+
+    def argmax(self, axis=None, *, dim=None):
+        """Index of the maximum, as a plain NumPy integer array (not differentiable).
+
+        >>> Tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(axis=1)
+        array([1, 0])
+        """
+        return np.argmax(self.data, axis=_axis_arg(axis, dim))
+
+    # ------------------------------------------------------------------ shape
+
+    def reshape(self, *shape):
+        """The same elements in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``).
+
+        >>> Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, 2).shape
+        (2, 2)
+        """
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return ops.Reshape.apply(self, shape=shape)
+
+    def transpose(self, *axes):
+        """Permute the axes (all reversed when none are given), like ``numpy.transpose``.
+
+        >>> Tensor([[1.0, 2.0, 3.0]]).transpose().shape
+        (3, 1)
+        """
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = tuple(axes[0])
+        return ops.Transpose.apply(self, axes=axes or None)
+
+    @property
+    def T(self):
+        """All axes reversed, as ``numpy.ndarray.T``."""
+        return self.transpose()
+
+    def __getitem__(self, index):
+        """NumPy indexing: slices, None, Ellipsis, integer arrays, boolean masks, and mixes.
+
+        >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> x[[0, 0, 2]].sum().backward()   # a repeated index accumulates its gradient
+        >>> x.grad
+        array([2., 0., 1.], dtype=float32)
+        """
+        # Index arrays may come as Tensors; indices are not differentiable, so use their data.
+        if isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        elif isinstance(index, Tensor):
+            index = index.data
+        return ops.GetItem.apply(self, index=index)
+
+    # ------------------------------------------------------------------ comparisons
+
+    def _compare(self, other, numpy_op):
+        other = other.data if isinstance(other, Tensor) else other
+        return numpy_op(self.data, other)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+
+def where(condition, x, y):
+    """Elementwise ``x`` where ``condition`` holds, else ``y`` (differentiable in ``x`` and ``y``).
+
+    The condition is a boolean array (or Tensor); it broadcasts with ``x`` and ``y``.
+
+    >>> a = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    >>> where(a > 0, a, 0.0).sum().backward()
+    >>> a.grad
+    array([1., 0., 1.], dtype=float32)
+    """
+    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    return ops.Where.apply(_lift(x), _lift(y), condition=condition)
+
+
+# --------------------------------------------------------------------------- the backward walk
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, to get back ``shape``.
+
+    The one place broadcasting is undone: ops return gradients of the broadcast shape, and the
+    engine calls this (then checks the shape) before handing a gradient to an input.
+
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    >>> unbroadcast(np.ones((2, 3)), (2, 1))
+    array([[3.],
+           [3.]])
+    """
+    lead = grad.ndim - len(shape)
+    if lead < 0:
+        return grad  # not a broadcast of shape at all; the caller reports the mismatch
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    axes = tuple(range(lead)) + stretched
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if lead:
+        grad = grad.reshape(grad.shape[lead:])
+    return grad
+
+
+def _fit_gradient(grad, tensor, node):
+    """Bring an op's gradient to its input's shape and dtype, and check the shape."""
+    grad = np.asarray(grad)
+    shape = tensor.data.shape
+    if grad.shape != shape:
+        grad = unbroadcast(grad, shape)
+        if grad.shape != shape:
+            raise RuntimeError(
+                f"{type(node).__name__}.backward returned a gradient of shape {grad.shape} "
+                f"for an input of shape {shape}"
+            )
+    if grad.dtype != tensor.data.dtype:
+        grad = grad.astype(tensor.data.dtype)
+    return grad
+
+
+def _accumulate_leaf(leaf, grad):
+    if leaf.grad is None:
+        # A copy: the incoming array may be shared with other gradients or be a read-only view.
+        leaf.grad = np.array(grad, dtype=leaf.data.dtype, copy=True)
+    else:
+        leaf.grad += grad
+
+
+def _backward_walk(root, grad):
+    if root.grad_fn is None:
+        _accumulate_leaf(root, grad)
+        return
+
+    # 1. For every node reachable from the root: how many nodes consume its output.
+    consumers = {}
+    stack = [root.grad_fn]
+    while stack:
+        node = stack.pop()
+        for parent in node.parents:
+            if parent is None or parent.grad_fn is None:
+                continue
+            upstream = parent.grad_fn
+            if upstream in consumers:
+                consumers[upstream] += 1
+            else:
+                consumers[upstream] = 1
+                stack.append(upstream)
+
+    # 2. Run a node once all its consumers have handed it their gradient (a topological order).
+    pending = {root.grad_fn: grad}
+    ready = [root.grad_fn]
+    while ready:
+        node = ready.pop()
+        node_grad = pending.pop(node, None)
+        if node_grad is not None:
+            input_grads = type(node).backward(node, node_grad)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            if len(input_grads) != len(node.parents):
+                raise RuntimeError(
+                    f"{type(node).__name__}.backward returned {len(input_grads)} gradients for "
+                    f"{len(node.parents)} inputs"
+                )
+        else:  # nothing flowed into this node; it still releases its inputs
+            input_grads = (None,) * len(node.parents)
+        for parent, input_grad in zip(node.parents, input_grads):
+            if parent is None:
+                continue
+            upstream = parent.grad_fn
+            if input_grad is not None:
+                input_grad = _fit_gradient(input_grad, parent, node)
+                if upstream is None:
+                    _accumulate_leaf(parent, input_grad)
+                elif upstream in pending:
+                    pending[upstream] = pending[upstream] + input_grad
+                else:
+                    pending[upstream] = input_grad
+            if upstream is not None:
+                consumers[upstream] -= 1
+                if consumers[upstream] == 0:
+                    ready.append(upstream)
+
+
+# The primitive ops subclass Function (above), so they are imported last; every use of ``ops``
+# in this file happens at call time.
+from tinygrad_ce import ops  # noqa: E402

@@ -15,9 +15,10 @@ Layers, each using only the ones above it:
 array([2., 4.], dtype=float32)
 """
 
-from tinygrad_ce import datasets
+from tinygrad_ce import datasets, viz
 from tinygrad_ce.engine import Function, Tensor, is_grad_enabled, no_grad, where
 from tinygrad_ce.gradcheck import GradcheckError, gradcheck
+from tinygrad_ce.viz import trace
 
 __version__ = "0.1.0"
 
@@ -29,5 +30,7 @@ __all__ = [
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
+    "trace",
+    "viz",
     "where",
 ]

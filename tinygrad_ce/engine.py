@@ -27,15 +27,18 @@ import numpy as np
 # --------------------------------------------------------------------------- grad mode
 
 
-class _GradMode(threading.local):
-    """Per-thread switch: ``no_grad`` in one thread must not stop recording in another."""
+class _ThreadState(threading.local):
+    """Per-thread switches: ``no_grad`` in one thread must not stop recording in another."""
 
     def __init__(self):
-        self.enabled = True
-        self.saved = []
+        self.grad_enabled = True
+        self.saved = []  # grad_enabled values to restore, one per open no_grad block
+        # Callables observe(node, grad, input_grads) run at each node of a backward walk;
+        # ``tinygrad_ce.viz.trace`` uses this to print the chain rule step by step.
+        self.backward_observers = []
 
 
-_grad_mode = _GradMode()
+_state = _ThreadState()
 
 
 def is_grad_enabled() -> bool:
@@ -47,7 +50,7 @@ def is_grad_enabled() -> bool:
     ...     is_grad_enabled()
     False
     """
-    return _grad_mode.enabled
+    return _state.grad_enabled
 
 
 class no_grad:
@@ -66,12 +69,12 @@ class no_grad:
     """
 
     def __enter__(self):
-        _grad_mode.saved.append(_grad_mode.enabled)
-        _grad_mode.enabled = False
+        _state.saved.append(_state.grad_enabled)
+        _state.grad_enabled = False
         return self
 
     def __exit__(self, *exc_info):
-        _grad_mode.enabled = _grad_mode.saved.pop()
+        _state.grad_enabled = _state.saved.pop()
         return False
 
     def __call__(self, func):
@@ -137,7 +140,7 @@ class Function:
     def apply(cls, *inputs, **kwargs):
         """Run ``forward`` on the inputs' arrays and record the node when a gradient is needed."""
         ctx = cls()
-        recording = _grad_mode.enabled
+        recording = _state.grad_enabled
         arrays = []
         needs = []
         for x in inputs:
@@ -615,28 +618,35 @@ def _backward_walk(root, grad):
                 stack.append(upstream)
 
     # 2. Run a node once all its consumers have handed it their gradient (a topological order).
+    observers = _state.backward_observers
     pending = {root.grad_fn: grad}
     ready = [root.grad_fn]
     while ready:
         node = ready.pop()
         node_grad = pending.pop(node, None)
-        if node_grad is not None:
+        parents = node.parents
+        if node_grad is None:  # nothing flowed into this node; it still releases its inputs
+            input_grads = (None,) * len(parents)
+        else:
             input_grads = type(node).backward(node, node_grad)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            if len(input_grads) != len(node.parents):
+            if len(input_grads) != len(parents):
                 raise RuntimeError(
                     f"{type(node).__name__}.backward returned {len(input_grads)} gradients for "
-                    f"{len(node.parents)} inputs"
+                    f"{len(parents)} inputs"
                 )
-        else:  # nothing flowed into this node; it still releases its inputs
-            input_grads = (None,) * len(node.parents)
-        for parent, input_grad in zip(node.parents, input_grads):
+            input_grads = tuple(
+                None if parent is None or g is None else _fit_gradient(g, parent, node)
+                for parent, g in zip(parents, input_grads)
+            )
+            for observe in observers:
+                observe(node, node_grad, input_grads)
+        for parent, input_grad in zip(parents, input_grads):
             if parent is None:
                 continue
             upstream = parent.grad_fn
             if input_grad is not None:
-                input_grad = _fit_gradient(input_grad, parent, node)
                 if upstream is None:
                     _accumulate_leaf(parent, input_grad)
                 elif upstream in pending:

@@ -1,0 +1,64 @@
+"""Every Python snippet in docs/ and README.md runs, so the docs cannot rot.
+
+A page's ```python blocks run in order in one namespace (a page can build on its earlier
+snippets), in a temporary working directory. A block with ``>>>`` prompts runs as a doctest, so
+the outputs printed on the page are checked too; any other block simply has to run (its own
+``assert`` lines check it).
+"""
+
+from __future__ import annotations
+
+import doctest
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def snippets(page):
+    """(line number, code) of each ```python block of a Markdown page."""
+    text = page.read_text(encoding="utf-8")
+    return [(text.count("\n", 0, m.start()) + 2, m.group(1)) for m in FENCE.finditer(text)]
+
+
+def run_page(page):
+    namespace = {"__name__": f"docs_{page.stem}"}
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    parser = doctest.DocTestParser()
+    for line, code in snippets(page):
+        where = f"{page.name}:{line}"
+        if re.search(r"^\s*>>> ", code, re.MULTILINE):
+            test = parser.get_doctest(code, namespace, where, str(page), line - 1)
+            output = []
+            result = runner.run(test, out=output.append, clear_globs=False)
+            assert result.failed == 0, f"doctest failed in {where}:\n" + "".join(output)
+        else:
+            try:
+                exec(compile(code, where, "exec"), namespace)
+            except Exception as error:
+                raise AssertionError(f"snippet at {where} failed: {error!r}") from error
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_snippet_of_the_page_runs(page, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with np.errstate(all="warn"):
+        run_page(page)
+
+
+def test_the_runner_catches_a_wrong_printed_output(tmp_path):
+    page = tmp_path / "wrong.md"
+    page.write_text("```python\n>>> 1 + 1\n3\n```\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="doctest failed"):
+        run_page(page)
+
+
+def test_docs_pages_exist_and_have_snippets():
+    assert PAGES, "no Markdown pages found"
+    for page in PAGES:
+        assert snippets(page), f"{page.name} has no python snippet"

@@ -513,3 +513,14 @@ def test_gradcheck_catches_a_missing_gradient():
 def test_gradcheck_needs_an_input_that_requires_grad():
     with pytest.raises(ValueError, match="requires_grad"):
         gradcheck(lambda t: t * 2.0, [Tensor(np.ones(2))])
+
+
+def test_intermediate_arrays_no_backward_saved_are_freed_while_the_graph_lives():
+    w = Tensor(np.ones(1000), requires_grad=True)
+    h = w + 1.0  # Add saves nothing; Sum saves nothing
+    y = h.sum()
+    data = weakref.ref(h.data)
+    del h
+    assert data() is None  # the graph holds nodes, not intermediate tensors
+    y.backward()
+    np.testing.assert_array_equal(w.grad, np.ones(1000))

@@ -3,9 +3,11 @@
 How a graph is recorded: every differentiable operation is a ``Function``. ``Function.apply``
 runs the op's ``forward`` on NumPy arrays and, when some input requires grad, keeps the
 ``Function`` instance as the output's ``grad_fn``. That instance is the graph node: it holds the
-arrays ``forward`` saved and the input tensors that need a gradient. Edges point from a result
-back to its inputs only, so a graph has no reference cycles and is freed by reference counting
-as soon as the last tensor of it is dropped.
+arrays ``forward`` saved and, in ``inputs``, an edge per forward input: the node that computed
+that input, the input itself when it is a leaf, or None when it needs no gradient. Edges point
+from a result back to what it was computed from, so a graph has no reference cycles and is freed
+by reference counting as soon as the last tensor of it is dropped. Edges lead to nodes, not to
+intermediate tensors, so an intermediate array that no backward saved is freed right away.
 
 How a gradient is computed (``Tensor.backward``): count, for every node, how many nodes of the
 graph consume its output; then walk from the output, running a node's ``backward`` once all its
@@ -120,7 +122,8 @@ class Function:
     array([2., 6.], dtype=float32)
     """
 
-    # Set by ``apply`` on every instance (declared here so readers and linters see them).
+    # Set by ``apply`` (declared here so readers and linters see them). Besides these, a node
+    # that is recorded gets ``inputs`` (its edges), ``output_shape`` and ``output_dtype``.
     needs_input_grad: tuple[bool, ...] = ()
     saved_tensors: tuple = ()
 
@@ -155,8 +158,13 @@ class Function:
         if not isinstance(out, np.ndarray):
             out = np.asarray(out)  # NumPy reductions and scalar indexing return NumPy scalars
         if True in needs and out.dtype.kind == "f":
-            # Only inputs that need a gradient are kept: constants are not held alive by the graph.
-            ctx.parents = tuple(x if need else None for x, need in zip(inputs, needs))
+            # One edge per input: the node that made it, or the leaf itself. Intermediate tensors
+            # and constants are not referenced, so their arrays are freed unless forward saved them.
+            ctx.inputs = tuple(
+                (x if x.grad_fn is None else x.grad_fn) if need else None
+                for x, need in zip(inputs, needs)
+            )
+            ctx.output_shape, ctx.output_dtype = out.shape, out.dtype
             return Tensor._make(out, ctx)
         return Tensor._make(out, None)
 
@@ -573,10 +581,9 @@ def unbroadcast(grad, shape):
     return grad
 
 
-def _fit_gradient(grad, tensor, node):
+def _fit_gradient(grad, shape, dtype, node):
     """Bring an op's gradient to its input's shape and dtype, and check the shape."""
     grad = np.asarray(grad)
-    shape = tensor.data.shape
     if grad.shape != shape:
         grad = unbroadcast(grad, shape)
         if grad.shape != shape:
@@ -584,8 +591,8 @@ def _fit_gradient(grad, tensor, node):
                 f"{type(node).__name__}.backward returned a gradient of shape {grad.shape} "
                 f"for an input of shape {shape}"
             )
-    if grad.dtype != tensor.data.dtype:
-        grad = grad.astype(tensor.data.dtype)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
     return grad
 
 
@@ -607,15 +614,14 @@ def _backward_walk(root, grad):
     stack = [root.grad_fn]
     while stack:
         node = stack.pop()
-        for parent in node.parents:
-            if parent is None or parent.grad_fn is None:
+        for source in node.inputs:
+            if source is None or isinstance(source, Tensor):  # no gradient wanted, or a leaf
                 continue
-            upstream = parent.grad_fn
-            if upstream in consumers:
-                consumers[upstream] += 1
+            if source in consumers:
+                consumers[source] += 1
             else:
-                consumers[upstream] = 1
-                stack.append(upstream)
+                consumers[source] = 1
+                stack.append(source)
 
     # 2. Run a node once all its consumers have handed it their gradient (a topological order).
     observers = _state.backward_observers
@@ -624,39 +630,48 @@ def _backward_walk(root, grad):
     while ready:
         node = ready.pop()
         node_grad = pending.pop(node, None)
-        parents = node.parents
+        inputs = node.inputs
         if node_grad is None:  # nothing flowed into this node; it still releases its inputs
-            input_grads = (None,) * len(parents)
+            input_grads = (None,) * len(inputs)
         else:
             input_grads = type(node).backward(node, node_grad)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            if len(input_grads) != len(parents):
+            if len(input_grads) != len(inputs):
                 raise RuntimeError(
                     f"{type(node).__name__}.backward returned {len(input_grads)} gradients for "
-                    f"{len(parents)} inputs"
+                    f"{len(inputs)} inputs"
                 )
             input_grads = tuple(
-                None if parent is None or g is None else _fit_gradient(g, parent, node)
-                for parent, g in zip(parents, input_grads)
+                None
+                if source is None or g is None
+                else _fit_gradient(g, *_shape_dtype(source), node)
+                for source, g in zip(inputs, input_grads)
             )
             for observe in observers:
                 observe(node, node_grad, input_grads)
-        for parent, input_grad in zip(parents, input_grads):
-            if parent is None:
+        for source, input_grad in zip(inputs, input_grads):
+            if source is None:
                 continue
-            upstream = parent.grad_fn
+            if isinstance(source, Tensor):
+                if input_grad is not None:
+                    _accumulate_leaf(source, input_grad)
+                continue
             if input_grad is not None:
-                if upstream is None:
-                    _accumulate_leaf(parent, input_grad)
-                elif upstream in pending:
-                    pending[upstream] = pending[upstream] + input_grad
+                if source in pending:
+                    pending[source] = pending[source] + input_grad
                 else:
-                    pending[upstream] = input_grad
-            if upstream is not None:
-                consumers[upstream] -= 1
-                if consumers[upstream] == 0:
-                    ready.append(upstream)
+                    pending[source] = input_grad
+            consumers[source] -= 1
+            if consumers[source] == 0:
+                ready.append(source)
+
+
+def _shape_dtype(source):
+    """Shape and dtype of what an edge leads to: a leaf tensor, or the output of a node."""
+    if isinstance(source, Tensor):
+        return source.data.shape, source.data.dtype
+    return source.output_shape, source.output_dtype
 
 
 # The primitive ops subclass Function (above), so they are imported last; every use of ``ops``

@@ -1,7 +1,7 @@
 """Seeing the graph: ``to_dot`` draws it, ``trace`` narrates a backward pass through it.
 
-Both are learning tools: they read the graph the engine records (each tensor's ``grad_fn`` node
-and that node's ``parents``) and never change it.
+Both are learning tools: they read the graph the engine records (a tensor's ``grad_fn`` node,
+and each node's ``inputs``: the nodes or leaf tensors it was computed from) and never change it.
 
 >>> import numpy as np
 >>> import tinygrad_ce as tg
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygrad_ce.engine import Tensor, _state  # noqa: F401  (Tensor: used by the doctests)
+from tinygrad_ce.engine import Tensor, _state
 
 __all__ = ["render", "summarize", "to_dot", "trace"]
 
@@ -42,25 +42,25 @@ def _names_by_id(names):
     return {id(tensor): name for name, tensor in items}
 
 
-def _walk_tensors(root):
-    """Every tensor of the graph that produced ``root``, each once, outputs before inputs."""
-    order, seen, stack = [], {id(root)}, [root]
+def _walk_nodes(root):
+    """Every node of the graph that produced ``root``, each once, outputs before inputs."""
+    order, seen = [], set()
+    stack = [root.grad_fn] if root.grad_fn is not None else []
     while stack:
-        tensor = stack.pop()
-        order.append(tensor)
-        if tensor.grad_fn is not None:
-            for parent in tensor.grad_fn.parents:
-                if parent is not None and id(parent) not in seen:
-                    seen.add(id(parent))
-                    stack.append(parent)
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        stack.extend(s for s in node.inputs if s is not None and not isinstance(s, Tensor))
     return order
 
 
 def to_dot(root, names=None):
     """Graphviz DOT text of the graph that produced ``root``.
 
-    Ellipses are tensors (shape, dtype; leaves that require grad are filled), boxes are op
-    nodes; arrows follow the forward computation. ``names`` maps names to tensors for labels.
+    Boxes are op nodes, ellipses the tensors between them (shape and dtype); leaves that require
+    grad are filled. Arrows follow the forward computation. ``names`` maps names to tensors.
 
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> dot = to_dot((x.exp() * 3.0).sum(), names={"x": x})
@@ -68,28 +68,42 @@ def to_dot(root, names=None):
     True
     """
     labels = _names_by_id(names)
+    seen_leaves = set()
     lines = [
         "digraph tinygrad_ce {",
         "  rankdir=LR;",
         '  node [fontname="Helvetica", fontsize=10];',
     ]
-    for tensor in _walk_tensors(root):
-        tid = f"t{id(tensor)}"
-        label = f"{labels[id(tensor)]}\\n" if id(tensor) in labels else ""
-        label += f"{tensor.shape} {tensor.dtype}"
-        style = ""
-        if tensor.grad_fn is None and tensor.requires_grad:
-            style = ', style=filled, fillcolor="lightblue"'
-            label += "\\nleaf, requires_grad"
-        lines.append(f'  {tid} [label="{label}", shape=ellipse{style}];')
-        node = tensor.grad_fn
-        if node is not None:
-            nid = f"n{id(node)}"
-            lines.append(f'  {nid} [label="{type(node).__name__}", shape=box];')
-            lines.append(f"  {nid} -> {tid};")
-            for parent in node.parents:
-                if parent is not None:
-                    lines.append(f"  t{id(parent)} -> {nid};")
+
+    def tensor_line(key, label, leaf):
+        style = ', style=filled, fillcolor="lightblue"' if leaf else ""
+        lines.append(f'  {key} [label="{label}", shape=ellipse{style}];')
+
+    if root.grad_fn is None:  # a leaf (or a constant): a graph of one tensor
+        tensor_line(f"t{id(root)}", f"{root.shape} {root.dtype}", root.requires_grad)
+    for node in _walk_nodes(root):
+        nid = f"n{id(node)}"
+        lines.append(f'  {nid} [label="{type(node).__name__}", shape=box];')
+        # the tensor this node computed
+        out_label = f"{node.output_shape} {node.output_dtype}"
+        if node is root.grad_fn and id(root) in labels:
+            out_label = f"{labels[id(root)]}\\n{out_label}"
+        tensor_line(f"t{id(node)}", out_label, False)
+        lines.append(f"  {nid} -> t{id(node)};")
+        for source in node.inputs:
+            if source is None:
+                continue
+            if isinstance(source, Tensor):
+                key = f"t{id(source)}"
+                label = f"{source.shape} {source.dtype}\\nleaf, requires_grad"
+                if id(source) in labels:
+                    label = f"{labels[id(source)]}\\n{label}"
+                if key not in seen_leaves:
+                    seen_leaves.add(key)
+                    tensor_line(key, label, True)
+                lines.append(f"  {key} -> {nid};")
+            else:
+                lines.append(f"  t{id(source)} -> {nid};")
     lines.append("}")
     return "\n".join(lines)
 
@@ -165,13 +179,13 @@ class trace:
         if self.step == 1:
             self._print(f"backward from a tensor of shape {np.shape(grad)}, dtype {grad.dtype}")
         self._print(f"[{self.step}] {type(node).__name__:<8} grad in  {summarize(grad)}")
-        for position, (parent, input_grad) in enumerate(zip(node.parents, input_grads)):
-            if parent is None or input_grad is None:
+        for position, (source, input_grad) in enumerate(zip(node.inputs, input_grads)):
+            if source is None or input_grad is None:
                 continue
             tags = []
-            if id(parent) in self.labels:
-                tags.append(self.labels[id(parent)])
-            if parent.grad_fn is None:
+            if id(source) in self.labels:
+                tags.append(self.labels[id(source)])
+            if isinstance(source, Tensor):
                 tags.append("leaf")
             tag = f" ({', '.join(tags)})" if tags else ""
             self._print(f"    input {position}{tag}: grad out {summarize(input_grad)}")

@@ -60,4 +60,5 @@ def test_the_runner_catches_a_wrong_printed_output(tmp_path):
 def test_docs_pages_exist_and_have_snippets():
     assert PAGES, "no Markdown pages found"
     for page in PAGES:
-        assert snippets(page), f"{page.name} has no python snippet"
+        if page.name != "api.md":  # generated from docstrings, whose examples run as doctests
+            assert snippets(page), f"{page.name} has no python snippet"

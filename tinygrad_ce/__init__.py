@@ -15,7 +15,7 @@ Layers, each using only the ones above it:
 array([2., 4.], dtype=float32)
 """
 
-from tinygrad_ce import datasets, viz
+from tinygrad_ce import datasets, functional, nn, optim, viz
 from tinygrad_ce.engine import Function, Tensor, is_grad_enabled, no_grad, where
 from tinygrad_ce.gradcheck import GradcheckError, gradcheck
 from tinygrad_ce.viz import trace
@@ -27,9 +27,12 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "datasets",
+    "functional",
     "gradcheck",
     "is_grad_enabled",
+    "nn",
     "no_grad",
+    "optim",
     "trace",
     "viz",
     "where",

@@ -1,0 +1,540 @@
+"""Softmax and the classification losses, composed from the primitive ops.
+
+Nothing here computes a gradient by hand and nothing defines a ``Function``: every function is a
+few Tensor operations (``+ - * /``, ``exp``, ``log``, ``log1p``, ``sum``, indexing, ``relu``,
+``where``), so its gradient is whatever the primitives' backward passes make of it, and the
+finite-difference tests of the primitives cover it too.
+
+NumPy appears only on constants: validating and preparing targets, weights and masks, and the
+detached shift that keeps ``exp`` from overflowing. Targets, ``weight`` and ``pos_weight`` are
+constants (NumPy arrays, Python lists or Tensors, of which only the data is used): no gradient
+flows into them.
+
+Semantics follow ``torch.nn.functional`` (values and input gradients agree to float64
+round-off); the few deliberate differences are listed in each docstring. Results have the
+input's floating dtype: float32 logits give a float32 loss.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from tinygrad_ce.engine import Tensor, where
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "kl_div",
+    "log_softmax",
+    "logsumexp",
+    "nll_loss",
+    "one_hot",
+    "softmax",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+# --------------------------------------------------------------------------- checks (constants)
+
+
+def _axis(axis, dim, default=-1):
+    """``dim=`` is an alias of ``axis=``; giving both (with different values) is an error."""
+    if dim is None:
+        return axis
+    if axis != default and axis != dim:
+        raise TypeError(f"give either axis or dim, not both (got axis={axis}, dim={dim})")
+    return dim
+
+
+def _float_input(x, function):
+    """The differentiable input as a Tensor of a floating dtype."""
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{function}: input must be a floating-point tensor, got dtype {x.dtype}")
+    return x
+
+
+def _constant(value):
+    """A target, weight or mask as a NumPy array (the data of a Tensor; never copied or written)."""
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _check_reduction(reduction, allowed=_REDUCTIONS):
+    if reduction not in allowed:
+        raise ValueError(
+            f"reduction must be one of {', '.join(map(repr, allowed))}; got {reduction!r}"
+        )
+
+
+def _class_axis(x, function):
+    if x.ndim == 0:
+        raise ValueError(
+            f"{function}: input must have a class axis (shape (C,), (N, C) or (N, C, d1, ...)), "
+            f"got a 0-d input"
+        )
+    return 0 if x.ndim == 1 else 1
+
+
+def _class_weight(weight, classes, dtype):
+    """``weight`` as a (C,) array of the input's dtype, or None."""
+    if weight is None:
+        return None
+    w = _constant(weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"weight must be real numbers, got dtype {w.dtype}")
+    if w.shape != (classes,):
+        raise ValueError(f"weight must have shape ({classes},), one per class; got shape {w.shape}")
+    return w.astype(dtype)
+
+
+def _index_target(target, x, class_axis, ignore_index, function):
+    """Check class-index targets; return them as int64 with ignored entries set to class 0, and
+    the mask of the entries that count (not equal to ``ignore_index``)."""
+    expected = x.shape[:class_axis] + x.shape[class_axis + 1 :]
+    if target.dtype.kind not in "iu":
+        if target.dtype.kind == "f":
+            raise TypeError(
+                f"{function}: a float target must hold class probabilities of the input's shape "
+                f"{x.shape}; got a float target of shape {target.shape} (class indices must be "
+                f"integers of shape {expected})"
+            )
+        raise TypeError(
+            f"{function}: class-index targets must be integers of shape {expected}; got dtype "
+            f"{target.dtype} and shape {target.shape} for an input of shape {x.shape}"
+        )
+    if target.shape != expected:
+        raise ValueError(
+            f"{function}: target of shape {target.shape} does not fit an input of shape {x.shape}: "
+            f"class indices need shape {expected} (the input's shape without the class axis)"
+        )
+    classes = x.shape[class_axis]
+    valid = target != ignore_index
+    bad = valid & ((target < 0) | (target >= classes))
+    if bad.any():
+        value = target[bad].flat[0]
+        raise IndexError(
+            f"{function}: target {value} is out of bounds for {classes} classes (valid: 0 to "
+            f"{classes - 1}, or ignore_index={ignore_index})"
+        )
+    return np.where(valid, target, 0).astype(np.int64), valid
+
+
+def _pick(x, index, class_axis):
+    """``x[n, index[n, d...], d...]``: each target's entry along the class axis (a gather, so the
+    gradient goes to those entries only, without a one-hot matrix)."""
+    grid = list(np.indices(index.shape, sparse=True))
+    grid.insert(class_axis, index)
+    return x[tuple(grid)]
+
+
+def _along(values, ndim, axis):
+    """A (C,) array shaped to broadcast along ``axis`` of an ``ndim``-d array."""
+    return values.reshape((-1,) + (1,) * (ndim - axis - 1))
+
+
+def _reduce(loss, reduction):
+    """Mean, sum or nothing; the mean of no elements is NaN, as in PyTorch."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum" or loss.size:
+        return loss.sum() if reduction == "sum" else loss.mean()
+    return loss.sum() + np.nan
+
+
+def _reduce_weighted(loss, total, any_valid, reduction):
+    """Reduce per-target losses that are already weighted (0 at ignored targets): the mean divides
+    by ``total``, the sum of the weights of the targets that count.
+
+    With ``total`` = 0 the mean is NaN, as in PyTorch. When no target counts (all ignored, or an
+    empty batch) the loss does not depend on the input, so its gradient is zero; when targets
+    count but their weights add up to 0, 0/0 makes the gradient NaN too, as in PyTorch.
+    """
+    if reduction == "none":
+        return loss
+    total_loss = loss.sum()
+    if reduction == "sum":
+        return total_loss
+    if total != 0:
+        return total_loss / total
+    return total_loss * np.nan if any_valid else total_loss + np.nan
+
+
+def _check_broadcast(name, shape, to_shape, to_name):
+    try:
+        fits = np.broadcast_shapes(shape, to_shape) == tuple(to_shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{name} of shape {shape} does not broadcast to the {to_name}'s shape {to_shape}"
+        )
+
+
+# --------------------------------------------------------------------------- softmax family
+
+
+def _shifted(x, axis):
+    """``x`` minus its max along ``axis``, the max taken as a constant (detached).
+
+    The shift keeps ``exp`` from overflowing and cancels in every gradient, so it needs none.
+    Where the max is -inf (a slice of -inf only) the shift is 0: subtracting -inf would give
+    -inf - -inf = NaN. A max of +inf or NaN is kept: the slice is NaN then, as in PyTorch.
+    """
+    peak = np.max(x.data, axis=axis, keepdims=True, initial=-np.inf)
+    return x - np.where(peak == -np.inf, 0, peak)
+
+
+def log_softmax(x, axis=-1, *, dim=None):
+    """log(softmax(x)) along ``axis``, computed without overflow.
+
+    log_softmax(x)_i = z_i - log(sum_j exp(z_j)),  z = x - max(x)  (the max is a constant)
+
+    Finite for any finite input (logits of +-1e4 included); an entry of -inf gives -inf, a slice
+    that is all -inf gives NaN, as in PyTorch. ``dim=`` is an alias of ``axis=``.
+
+    >>> log_softmax(Tensor([1.0, 2.0, 3.0])).tolist()
+    [-2.4076, -1.4076, -0.4076]
+    """
+    x = _float_input(x, "log_softmax")
+    axis = _axis(axis, dim)
+    with np.errstate(divide="ignore", invalid="ignore"):  # all -inf: NaN, silently as PyTorch
+        z = _shifted(x, axis)
+        return z - z.exp().sum(axis=axis, keepdims=True).log()
+
+
+def softmax(x, axis=-1, *, dim=None):
+    """exp(x) normalized to sum to 1 along ``axis``, computed without overflow.
+
+    softmax(x)_i = exp(z_i) / sum_j exp(z_j),  z = x - max(x)  (the max is a constant)
+
+    An entry of -inf gets probability 0; a slice that is all -inf gives NaN, as in PyTorch.
+    ``dim=`` is an alias of ``axis=``.
+
+    >>> softmax(Tensor([[3.0, 1.0, -1.0]]), axis=1).tolist()
+    [[0.8668, 0.1173, 0.0159]]
+    """
+    x = _float_input(x, "softmax")
+    axis = _axis(axis, dim)
+    with np.errstate(invalid="ignore"):  # a slice of all -inf is 0 / 0: NaN, silently as PyTorch
+        e = _shifted(x, axis).exp()
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+def logsumexp(x, axis=-1, keepdims=False, *, dim=None):
+    """log(sum(exp(x))) along ``axis`` (an int or a tuple of ints), without overflow.
+
+    logsumexp(x) = m + log(sum_j exp(x_j - m)),  m = max(x)  (a constant; 0 where not finite)
+
+    Its gradient is softmax(x). A slice that is all -inf gives -inf, as in PyTorch.
+    ``dim=`` is an alias of ``axis=``.
+
+    >>> logsumexp(Tensor([[1e4, 1e4], [0.0, float("-inf")]]), axis=1).tolist()
+    [10000.693, 0.0]
+    """
+    x = _float_input(x, "logsumexp")
+    axis = _axis(axis, dim)
+    peak = np.max(x.data, axis=axis, keepdims=True, initial=-np.inf)
+    peak = np.where(np.isfinite(peak), peak, 0).astype(x.dtype)
+    with np.errstate(divide="ignore"):  # a slice of all -inf: log(0) = -inf, silently
+        total = (x - peak).exp().sum(axis=axis, keepdims=keepdims).log()
+    return total + (peak if keepdims else np.squeeze(peak, axis=axis))
+
+
+# --------------------------------------------------------------------------- one_hot
+
+
+def one_hot(labels, num_classes=-1):
+    """Class indices -> one-hot rows: a Tensor of dtype int64 and shape (*labels.shape, C).
+
+    one_hot(labels)[..., c] = 1 if labels[...] == c else 0
+
+    ``num_classes=-1`` means ``labels.max() + 1``. Labels may be any integer dtype (a NumPy
+    array, a list or a Tensor). A negative label or one >= num_classes raises IndexError naming
+    it, as PyTorch raises. Not differentiable (integers).
+
+    >>> one_hot([2, 0, 1])
+    Tensor([[0, 0, 1],
+            [1, 0, 0],
+            [0, 1, 0]])
+    """
+    labels = _constant(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot needs integer labels, got dtype {labels.dtype}")
+    num_classes = operator.index(num_classes)
+    if num_classes < -1:
+        raise ValueError(f"num_classes must be -1 (infer) or >= 0, got {num_classes}")
+    if labels.size and labels.min() < 0:
+        raise IndexError(f"one_hot: class values must be non-negative, got {labels.min()}")
+    if num_classes == -1:
+        if not labels.size:
+            raise ValueError("one_hot: cannot infer num_classes from empty labels; pass it")
+        num_classes = int(labels.max()) + 1
+    if labels.size and labels.max() >= num_classes:
+        raise IndexError(
+            f"one_hot: class value {labels.max()} is out of bounds for num_classes={num_classes}"
+        )
+    return Tensor((labels[..., np.newaxis] == np.arange(num_classes)).astype(np.int64))
+
+
+# --------------------------------------------------------------------------- class losses
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of class indices, given log-probabilities ``input``.
+
+    loss_n = -w[t_n] * input[n, t_n]   (0 where t_n == ignore_index)
+
+    ``input`` has shape (C,), (N, C) or (N, C, d1, ..., dk) with the class axis 1 (0 for 1-d);
+    ``target`` holds integer class indices, shaped like the input without the class axis.
+    ``reduction="mean"`` divides the sum by the sum of w[t_n] over the targets that are not
+    ignored (by their count without ``weight``); if that is 0 (every target ignored, or an empty
+    batch) the mean is NaN, and the sum 0, as in PyTorch. ``"none"`` gives the target's shape.
+
+    >>> import numpy as np
+    >>> p = Tensor(np.array([[0.3, 0.3, 0.4], [0.3, 0.4, 0.3], [0.1, 0.2, 0.7]]))
+    >>> nll_loss(p.log(), [2, 1, 0]).item()   # scikit-learn's log_loss of these probabilities
+    1.3783888522474517
+    """
+    x = _float_input(input, "nll_loss")
+    _check_reduction(reduction)
+    class_axis = _class_axis(x, "nll_loss")
+    target = _constant(target)
+    w = _class_weight(weight, x.shape[class_axis], x.dtype)
+    index, valid = _index_target(target, x, class_axis, operator.index(ignore_index), "nll_loss")
+    coef = valid.astype(x.dtype) if w is None else np.where(valid, w[index], 0).astype(x.dtype)
+    loss = -_pick(x, index, class_axis) * coef
+    return _reduce_weighted(loss, coef.sum(), valid.any(), reduction)
+
+
+def cross_entropy(
+    input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
+):
+    """Cross-entropy between logits ``input`` and class-index or class-probability targets.
+
+    With p = softmax(input) along the class axis (1, or 0 for a 1-d input), C classes, eps the
+    label smoothing and w the class weights (all 1 without ``weight``):
+
+    - class-index targets (integers, the input's shape without the class axis):
+      loss_n = (1 - eps) * w[t_n] * (-log p[n, t_n]) + eps / C * sum_c w_c * (-log p[n, c]),
+      0 where t_n == ignore_index; ``"mean"`` divides the sum by the sum of w[t_n] over the
+      targets that are not ignored (PyTorch's formula, smoothing term included). Every target
+      ignored, or an empty batch: NaN for ``"mean"`` (with a zero gradient), 0 for ``"sum"``.
+    - class-probability targets (floats, the input's shape; PyTorch decides by shape too):
+      q = (1 - eps) * target + eps / C,  loss_n = -sum_c w_c * q[n, c] * log p[n, c];
+      ``"mean"`` divides by the number of samples (NaN for an empty batch). ``ignore_index``
+      must then be negative (a non-negative one is an error, as in PyTorch); a negative one is
+      no class and has no effect.
+
+    ``label_smoothing`` must lie in [0, 1] (PyTorch silently ignores a negative one; we raise).
+    Stable for any finite logits: -log p is computed as logsumexp(x) - x_t with a detached
+    shift, and the target's entry is picked by indexing (no one-hot matrix).
+
+    >>> logits = Tensor([[0.2, 0.6, 0.2], [0.1, 0.8, 0.1]])
+    >>> cross_entropy(logits, [1, 2])
+    Tensor(1.12008)
+    >>> cross_entropy(logits, [1, 2], reduction="none").tolist()
+    [0.8504, 1.3897]
+    """
+    x = _float_input(input, "cross_entropy")
+    _check_reduction(reduction)
+    eps = float(label_smoothing)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    ignore_index = operator.index(ignore_index)
+    class_axis = _class_axis(x, "cross_entropy")
+    classes = x.shape[class_axis]
+    target = _constant(target)
+    w = _class_weight(weight, classes, x.dtype)
+
+    if target.shape == x.shape:
+        return _cross_entropy_probabilities(x, target, w, ignore_index, reduction, eps)
+
+    index, valid = _index_target(target, x, class_axis, ignore_index, "cross_entropy")
+    coef = valid.astype(x.dtype) if w is None else np.where(valid, w[index], 0).astype(x.dtype)
+    z = _shifted(x, class_axis)
+    lse = z.exp().sum(axis=class_axis).log()  # log sum_c exp(z_c), the input's target shape
+    nll = lse - _pick(z, index, class_axis)  # -log p[n, t_n]
+    if eps == 0.0:
+        loss = nll * coef
+    else:
+        # sum_c w_c * (-log p_c) = (sum_c w_c) * lse - sum_c w_c * z_c
+        if w is None:
+            smooth = lse * classes - z.sum(axis=class_axis)
+        else:
+            smooth = lse * w.sum() - (z * _along(w, x.ndim, class_axis)).sum(axis=class_axis)
+        loss = nll * ((1 - eps) * coef) + smooth * (valid * (eps / classes)).astype(x.dtype)
+    return _reduce_weighted(loss, coef.sum(), valid.any(), reduction)
+
+
+def _cross_entropy_probabilities(x, target, w, ignore_index, reduction, eps):
+    if target.dtype.kind != "f":
+        raise TypeError(
+            f"cross_entropy: a target of the input's shape {x.shape} holds class probabilities "
+            f"and must be floating-point, got dtype {target.dtype} (class indices have shape "
+            f"{x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()})"
+        )
+    if ignore_index >= 0:
+        raise ValueError(
+            f"cross_entropy: ignore_index={ignore_index} is not supported with class-probability "
+            f"targets (shape {target.shape}, same as the input's); leave it at its default"
+        )
+    class_axis = 0 if x.ndim == 1 else 1
+    classes = x.shape[class_axis]
+    q = target.astype(x.dtype)
+    if eps > 0.0:
+        q = q * (1 - eps) + eps / classes
+    if w is not None:
+        q = q * _along(w, x.ndim, class_axis)
+    z = _shifted(x, class_axis)
+    log_p = z - z.exp().sum(axis=class_axis, keepdims=True).log()
+    loss = -(log_p * q).sum(axis=class_axis)
+    return _reduce(loss, reduction)
+
+
+# --------------------------------------------------------------------------- binary losses
+
+
+def _binary_target(target, x, function):
+    t = _constant(target)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"{function}: target must be real numbers, got dtype {t.dtype}")
+    if t.shape != x.shape:
+        raise ValueError(
+            f"{function}: target shape {t.shape} must be the same as input shape {x.shape}"
+        )
+    return t.astype(x.dtype)
+
+
+def _elementwise_weight(weight, x, name, against="input"):
+    if weight is None:
+        return None
+    w = _constant(weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be real numbers, got dtype {w.dtype}")
+    _check_broadcast(name, w.shape, x.shape, against)
+    return w.astype(x.dtype)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """Binary cross-entropy of logits ``input`` (sigmoid included) against targets in [0, 1].
+
+    loss = w * ((1 - t) * x + (1 + (pw - 1) * t) * softplus(-x)),
+    softplus(-x) = log(1 + exp(-x)) = log1p(exp(-|x|)) + relu(-x)
+
+    which never overflows (logits of +-200 in float32 give finite losses and gradients, no
+    warning) and has the gradient w * ((1 + (pw - 1) * t) * sigmoid(x) - pw * t), i.e.
+    sigmoid(x) - t without weights, at x = 0 too. ``weight`` must broadcast to the input's shape,
+    ``pos_weight`` (the weight of positive examples, e.g. one per class, on the last axis) to the
+    target's (NumPy rules: a (C,) pos_weight on an (N, C, H, W) target is an error, as in
+    PyTorch). Targets are not checked to lie in [0, 1], as in PyTorch.
+
+    >>> x = Tensor([0.0, 2.0, -2.0], requires_grad=True)
+    >>> loss = binary_cross_entropy_with_logits(x, [1.0, 1.0, 0.0], reduction="sum")
+    >>> loss.backward()
+    >>> x.grad   # sigmoid(x) - t
+    array([-0.5   , -0.1192,  0.1192], dtype=float32)
+    """
+    x = _float_input(input, "binary_cross_entropy_with_logits")
+    _check_reduction(reduction)
+    t = _binary_target(target, x, "binary_cross_entropy_with_logits")
+    w = _elementwise_weight(weight, x, "weight")
+    pw = _elementwise_weight(pos_weight, x, "pos_weight", against="target")
+
+    # -|x| as where(x >= 0, -x, x): its slope at 0 is -1, and with relu(-x) (slope 0 at 0) the
+    # gradient of softplus(-x) at x = 0 is exactly -1/2 = -sigmoid(0).
+    softplus_neg = where(x >= 0, -x, x).exp().log1p() + (-x).relu()
+    if pw is None:
+        loss = (1 - t) * x + softplus_neg
+    else:
+        loss = (1 - t) * x + softplus_neg * ((pw - 1) * t + 1)
+    if w is not None:
+        loss = loss * w
+    return _reduce(loss, reduction)
+
+
+def _clamped_log(p):
+    """max(log(p), -100), as PyTorch's binary_cross_entropy clamps it.
+
+    Where the log is clamped (p <= ~3.7e-44, p = 0 included) the gradient is 0, and the log is
+    taken of 1 instead: a where() that only discarded log(0) would still send 0 * inf = NaN back.
+    """
+    with np.errstate(divide="ignore"):
+        keep = np.log(p.data) > -100  # a constant mask
+    return where(keep, where(keep, p, 1.0).log(), -100.0)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """Binary cross-entropy of probabilities ``input`` (in [0, 1]) against targets in [0, 1].
+
+    loss = -w * (t * max(log x, -100) + (1 - t) * max(log(1 - x), -100))
+
+    Inputs or targets outside [0, 1] (NaN included) raise ValueError, as PyTorch raises.
+    ``weight`` must broadcast to the input's shape. For logits, prefer
+    ``binary_cross_entropy_with_logits`` (stable, and exact near 0 and 1).
+
+    Gradient: that of the formula above, w * (x - t) / (x * (1 - x)) inside (0, 1) as in
+    PyTorch. Where a log is clamped (x within ~1e-44 of 0 or 1, and at exactly 0 or 1) it
+    contributes 0. PyTorch's hand-written backward instead uses
+    w * (x - t) / max(x * (1 - x), 1e-12) there: e.g. at x = 0, t = 0 PyTorch gives 0 and we give
+    w (the slope of -log(1 - x)); at x = 0, t = 1 PyTorch gives -1e12 * w and we give 0. Both
+    are finite (never NaN); they agree wherever x * (1 - x) >= 1e-12 and no log is clamped.
+
+    >>> x = Tensor([0.9, 0.2, 0.5])
+    >>> binary_cross_entropy(x, [1.0, 0.0, 1.0], reduction="none").tolist()
+    [0.1054, 0.2231, 0.6931]
+    """
+    x = _float_input(input, "binary_cross_entropy")
+    _check_reduction(reduction)
+    t = _binary_target(target, x, "binary_cross_entropy")
+    for name, values in (("input", x.data), ("target", t)):
+        outside = ~((values >= 0) & (values <= 1))
+        if outside.any():
+            raise ValueError(
+                f"binary_cross_entropy: all elements of {name} must be in [0, 1]; got "
+                f"{values[outside].flat[0]}"
+            )
+    w = _elementwise_weight(weight, x, "weight")
+    loss = (t - 1) * _clamped_log(1 - x) - t * _clamped_log(x)
+    if w is not None:
+        loss = loss * w
+    return _reduce(loss, reduction)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence KL(target || q), given ``input`` = log q.
+
+    pointwise = t * (log t - input)       (0 where t == 0)   with log_target=False
+    pointwise = exp(t) * (t - input)      (t holds log-probabilities) with log_target=True
+
+    ``reduction``: ``"mean"`` averages over every element (PyTorch's default, not the KL
+    divergence), ``"batchmean"`` sums and divides by the batch size input.shape[0] (the true
+    KL divergence per sample), ``"sum"``, ``"none"``. ``target`` must broadcast to the input's
+    shape. As in PyTorch a negative target gives NaN (no check), and so does t = 0 with
+    input = -inf (0 * inf).
+
+    >>> p = Tensor([[0.25, 0.75]])
+    >>> kl_div(p.log(), [[0.5, 0.5]], reduction="batchmean")
+    Tensor(0.1438)
+    """
+    x = _float_input(input, "kl_div")
+    _check_reduction(reduction, (*_REDUCTIONS, "batchmean"))
+    t = _constant(target)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"kl_div: target must be real numbers, got dtype {t.dtype}")
+    _check_broadcast("kl_div: target", t.shape, x.shape, "input")
+    t = t.astype(x.dtype)
+    if log_target:
+        loss = (t - x) * np.exp(t)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_log_t = np.where(t == 0, 0, t * np.log(t)).astype(x.dtype)  # xlogy(t, t): a constant
+        loss = t_log_t - x * t
+    if reduction != "batchmean":
+        return _reduce(loss, reduction)
+    batch = x.shape[0] if x.ndim else 1
+    return loss.sum() / batch if batch else loss.sum() + np.nan

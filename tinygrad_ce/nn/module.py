@@ -1,0 +1,449 @@
+"""``Module`` and ``Parameter``, and the layers built on them: ``Linear``, ``Sequential``, ``ReLU``,
+``Tanh``.
+
+How a module finds its parts: there is no registry to fill in. A module's parameters are the
+``Parameter`` values among its attributes, its children the ``Module`` values among them, both in
+the order the attributes were first assigned (``vars(module)``). So ``self.fc = Linear(4, 3)`` is
+all it takes, ``super().__init__()`` is optional, and ``del self.fc`` or ``self.fc = None``
+removes it. Lists and dicts of modules are *not* searched (as in PyTorch): use ``Sequential``.
+
+Names follow PyTorch: a module's own parameters first, then each child's under ``child_name.``,
+so ``Sequential(Linear(4, 8), ReLU(), Linear(8, 3))`` has ``0.weight, 0.bias, 2.weight, 2.bias``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from tinygrad_ce.engine import Tensor
+
+__all__ = ["Linear", "Module", "Parameter", "ReLU", "Sequential", "Tanh"]
+
+
+class Parameter(Tensor):
+    """A Tensor that is a trainable weight of a ``Module``: it requires grad by default.
+
+    Assigning a ``Parameter`` to an attribute of a module is what makes the module find it
+    (``parameters()``, ``state_dict()``, optimizers). The data is copied, as for ``Tensor``.
+    The results of operations on a Parameter are plain Tensors.
+
+    >>> import numpy as np
+    >>> p = Parameter(np.zeros((2, 3)))
+    >>> p.requires_grad, p.shape, p.dtype
+    (True, (2, 3), dtype('float64'))
+    >>> type(p * 2).__name__
+    'Tensor'
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad=True, dtype=None):
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``Module.load_state_dict(..., strict=False)`` skipped (empty lists when strict).
+
+    >>> Linear(2, 1).load_state_dict({"weight": [[1.0, 2.0]]}, strict=False)
+    IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
+    """
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+class Module:
+    """Base class of layers and models: write ``forward``, call the module like a function.
+
+    Parameters and submodules are found automatically among the attributes (see the module
+    docstring). ``zero_grad()`` sets every parameter's ``.grad`` to ``None`` (PyTorch's default;
+    ``set_to_none=False`` fills the existing arrays with zeros instead).
+
+    >>> import numpy as np
+    >>> class Affine(Module):
+    ...     def __init__(self):
+    ...         self.scale = Parameter(np.ones(2))
+    ...         self.inner = Linear(2, 2, rng=0)
+    ...     def forward(self, x):
+    ...         return self.inner(x) * self.scale
+    >>> model = Affine()
+    >>> [name for name, _ in model.named_parameters()]
+    ['scale', 'inner.weight', 'inner.bias']
+    >>> model(np.ones((5, 2), dtype=np.float32)).shape
+    (5, 2)
+    """
+
+    # ------------------------------------------------------------------ calling
+
+    def forward(self, *args, **kwargs):
+        """The computation; every subclass defines it. Call the module, not this method.
+
+        >>> Tanh().forward(Tensor([0.0]))
+        Tensor([0.])
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ discovery
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct submodules, ``(attribute name, module)``, in assignment order.
+
+        >>> [name for name, _ in Sequential(Linear(2, 2), ReLU()).named_children()]
+        ['0', '1']
+        """
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+
+    def children(self) -> Iterator[Module]:
+        """The direct submodules, in assignment order.
+
+        >>> [type(m).__name__ for m in Sequential(Linear(2, 2), ReLU()).children()]
+        ['Linear', 'ReLU']
+        """
+        for _, child in self.named_children():
+            yield child
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module (named ``prefix``) and all submodules, depth first, each once.
+
+        >>> [name for name, _ in Sequential(Linear(2, 2), ReLU()).named_modules()]
+        ['', '0', '1']
+        """
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [
+                (f"{name}.{child_name}" if name else child_name, child)
+                for child_name, child in module.named_children()
+            ]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and all submodules, depth first, each once.
+
+        >>> len(list(Sequential(Linear(2, 2), Sequential(ReLU())).modules()))
+        4
+        """
+        for _, module in self.named_modules():
+            yield module
+
+    def _all_named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """Every (name, parameter) pair, shared ones under each of their names."""
+        children = []
+        for name, value in vars(self).items():
+            if isinstance(value, Parameter):
+                yield prefix + name, value
+            elif isinstance(value, Module):
+                children.append((name, value))
+        for name, child in children:
+            yield from child._all_named_parameters(prefix + name + ".")
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, parameter)`` pairs: own parameters first, then each child's.
+
+        A parameter shared by two submodules is listed once, under its first name.
+
+        >>> model = Sequential(Linear(4, 8), ReLU(), Linear(8, 3))
+        >>> [(name, p.shape) for name, p in model.named_parameters()]
+        [('0.weight', (8, 4)), ('0.bias', (8,)), ('2.weight', (3, 8)), ('2.bias', (3,))]
+        """
+        seen: set[int] = set()
+        for name, p in self._all_named_parameters(prefix + "." if prefix else ""):
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield name, p
+
+    def parameters(self) -> Iterator[Parameter]:
+        """Every parameter, each once, in ``named_parameters`` order (what optimizers take).
+
+        >>> sum(p.size for p in Linear(4, 3).parameters())
+        15
+        """
+        for _, p in self.named_parameters():
+            yield p
+
+    # ------------------------------------------------------------------ gradients
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients: ``.grad = None`` (default), or fill them with zeros in place.
+
+        >>> import numpy as np
+        >>> layer = Linear(2, 1, rng=0)
+        >>> layer(np.ones((1, 2), dtype=np.float32)).sum().backward()
+        >>> layer.weight.grad
+        array([[1., 1.]], dtype=float32)
+        >>> layer.zero_grad()
+        >>> layer.weight.grad is None
+        True
+        """
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.fill(0)
+
+    # ------------------------------------------------------------------ state
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A new dict: dotted parameter name -> a *copy* of its array (later training leaves
+        it unchanged). A parameter shared under two names appears under both, as in PyTorch.
+
+        >>> sd = Linear(4, 3, rng=0).state_dict()
+        >>> {name: a.shape for name, a in sd.items()}
+        {'weight': (3, 4), 'bias': (3,)}
+        """
+        return {name: p.data.copy() for name, p in self._all_named_parameters()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True):
+        """Copy the arrays of ``state_dict`` into the parameters, in place (arrays keep their
+        identity, so an optimizer built on ``parameters()`` stays valid); values are cast to
+        each parameter's dtype.
+
+        Everything is checked before anything is copied: on any error the module is unchanged.
+        ``strict=True`` (default): the keys must be exactly the parameter names, else
+        ``ValueError`` naming the missing and the unexpected keys. ``strict=False`` skips both
+        and returns them. In both modes a value whose shape differs from the parameter's, or that
+        is not numeric, raises ``ValueError`` naming the key and both shapes.
+
+        Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``, as PyTorch does.
+
+        >>> a, b = Linear(4, 3, rng=0), Linear(4, 3, rng=1)
+        >>> b.load_state_dict(a.state_dict())
+        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        >>> bool((a.weight.data == b.weight.data).all())
+        True
+        >>> Linear(4, 2).load_state_dict(a.state_dict())
+        Traceback (most recent call last):
+            ...
+        ValueError: cannot load state dict into Linear: 'weight': shape (3, 4) in the state dict, (2, 4) in the module; 'bias': shape (3,) in the state dict, (2,) in the module
+        """  # noqa: E501
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"load_state_dict expects a mapping of name -> array, got "
+                f"{type(state_dict).__name__}"
+            )
+        own = dict(self._all_named_parameters())
+        missing = [name for name in own if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in own]
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys {missing}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        arrays = {}
+        for name, p in own.items():
+            if name not in state_dict:
+                continue
+            value = state_dict[name]
+            try:
+                array = value.data if isinstance(value, Tensor) else np.asarray(value)
+            except (TypeError, ValueError) as exc:
+                problems.append(f"{name!r}: not an array ({exc})")
+                continue
+            if array.dtype.kind not in "biuf":
+                problems.append(f"{name!r}: dtype {array.dtype} is not numeric")
+            elif array.shape != p.data.shape:
+                problems.append(
+                    f"{name!r}: shape {array.shape} in the state dict, {p.data.shape} in the module"
+                )
+            else:
+                arrays[name] = array
+        if problems:
+            raise ValueError(
+                f"cannot load state dict into {type(self).__name__}: " + "; ".join(problems)
+            )
+        for name, array in arrays.items():
+            own[name].data[...] = array
+        return IncompatibleKeys(missing if not strict else [], unexpected if not strict else [])
+
+    # ------------------------------------------------------------------ printing
+
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses in ``repr`` (subclasses override it).
+
+        >>> Linear(4, 3).extra_repr()
+        'in_features=4, out_features=3, bias=True'
+        """
+        return ""
+
+    def __repr__(self):
+        name = type(self).__name__
+        extra = self.extra_repr()
+        children = list(self.named_children())
+        if not children:
+            return f"{name}({extra})"
+        lines = [f"  {extra}"] if extra else []
+        for child_name, child in children:
+            lines.append(f"  ({child_name}): " + repr(child).replace("\n", "\n  "))
+        return f"{name}(\n" + "\n".join(lines) + "\n)"
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def _check_size(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+    return int(value)
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias`` with ``weight`` of shape ``(out_features, in_features)``.
+
+    Initialised as PyTorch does: weight and bias drawn from U(-k, k) with
+    ``k = 1 / sqrt(in_features)``, weight first. ``rng`` (keyword) is a
+    ``numpy.random.Generator`` or anything ``numpy.random.default_rng`` takes (an int seed);
+    ``None`` draws fresh entropy, so pass one for reproducible runs. ``dtype`` is float32 by
+    default; use ``numpy.float64`` for exact comparisons with torch.
+
+    >>> import numpy as np
+    >>> layer = Linear(4, 3, rng=np.random.default_rng(0))
+    >>> layer.weight.shape, layer.bias.shape, layer.weight.dtype
+    ((3, 4), (3,), dtype('float32'))
+    >>> bool(np.abs(layer.weight.data).max() <= 0.5)  # 1 / sqrt(4)
+    True
+    >>> layer(np.ones((2, 4), dtype=np.float32)).shape
+    (2, 3)
+    >>> Linear(4, 3, bias=False, dtype=np.float64)
+    Linear(in_features=4, out_features=3, bias=False, dtype=float64)
+    """
+
+    def __init__(self, in_features, out_features, bias=True, *, rng=None, dtype="float32"):
+        self.in_features = _check_size("in_features", in_features)
+        self.out_features = _check_size("out_features", out_features)
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Linear needs a floating dtype, got {dtype}")
+        rng = np.random.default_rng(rng)
+        bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+        shape = (self.out_features, self.in_features)
+        self.weight = Parameter(rng.uniform(-bound, bound, size=shape).astype(dtype))
+        if bias:
+            self.bias = Parameter(rng.uniform(-bound, bound, size=self.out_features).astype(dtype))
+        else:
+            self.bias = None
+
+    def forward(self, x):
+        """``x @ weight.T + bias`` for ``x`` of shape ``(..., in_features)``."""
+        out = x @ self.weight.T
+        if self.bias is not None:
+            out = out + self.bias
+        return out
+
+    def extra_repr(self):
+        text = (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+        if self.weight.dtype != np.float32:
+            text += f", dtype={self.weight.dtype}"
+        return text
+
+
+class Sequential(Module):
+    """Modules applied one after the other; children are named ``"0"``, ``"1"``, ...
+
+    Also takes one ``dict`` (or ``OrderedDict``) of name -> module. Supports ``len``,
+    iteration, indexing (an int gives the module, a slice a new ``Sequential`` sharing the
+    modules) and ``append``.
+
+    >>> import numpy as np
+    >>> model = Sequential(Linear(4, 8, rng=0), Tanh(), Linear(8, 3, rng=1))
+    >>> model(np.ones((5, 4), dtype=np.float32)).shape
+    (5, 3)
+    >>> len(model), type(model[-1]).__name__
+    (3, 'Linear')
+    >>> model
+    Sequential(
+      (0): Linear(in_features=4, out_features=8, bias=True)
+      (1): Tanh()
+      (2): Linear(in_features=8, out_features=3, bias=True)
+    )
+    """
+
+    def __init__(self, *modules):
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            named = list(modules[0].items())
+        else:
+            named = [(str(i), m) for i, m in enumerate(modules)]
+        for name, module in named:
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential takes Modules; {name!r} is a {type(module).__name__}")
+            setattr(self, str(name), module)
+
+    def _children_list(self) -> list[Module]:
+        return list(self.children())
+
+    def forward(self, x):
+        """Each child applied to the previous one's output, in order."""
+        for module in self.children():
+            x = module(x)
+        return x
+
+    def __len__(self):
+        return len(self._children_list())
+
+    def __iter__(self):
+        return iter(self._children_list())
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(OrderedDict(list(self.named_children())[index]))
+        return self._children_list()[index]
+
+    def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end (named by its position); returns ``self``.
+
+        >>> len(Sequential(Linear(2, 2)).append(ReLU()))
+        2
+        """
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.append takes a Module, got {type(module).__name__}")
+        setattr(self, str(len(self)), module)
+        return self
+
+
+class ReLU(Module):
+    """``max(x, 0)`` elementwise, as a module (for ``Sequential``).
+
+    >>> ReLU()(Tensor([-1.0, 2.0]))
+    Tensor([0., 2.])
+    """
+
+    def forward(self, x):
+        """``x.relu()`` (a NumPy array or list is made a Tensor first)."""
+        return _as_tensor(x).relu()
+
+
+class Tanh(Module):
+    """``tanh(x)`` elementwise, as a module (for ``Sequential``).
+
+    >>> Tanh()(Tensor([0.0]))
+    Tensor([0.])
+    """
+
+    def forward(self, x):
+        """``x.tanh()`` (a NumPy array or list is made a Tensor first)."""
+        return _as_tensor(x).tanh()

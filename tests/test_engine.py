@@ -9,6 +9,8 @@ import weakref
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinygrad_ce as tg
 from tinygrad_ce import Function, GradcheckError, Tensor, gradcheck, no_grad
@@ -524,3 +526,75 @@ def test_intermediate_arrays_no_backward_saved_are_freed_while_the_graph_lives()
     assert data() is None  # the graph holds nodes, not intermediate tensors
     y.backward()
     np.testing.assert_array_equal(w.grad, np.ones(1000))
+
+
+# --------------------------------------------------------------------------- gradient ownership
+
+
+@st.composite
+def random_graphs(draw):
+    """A random DAG of +, -, * and reuse over two leaves: ops pass gradients through unchanged
+    (Add, Sub), share them between inputs, and accumulate them in place."""
+    steps = draw(
+        st.lists(
+            st.tuples(st.sampled_from("+-*"), st.integers(0, 50), st.integers(0, 50)),
+            min_size=1,
+            max_size=12,
+        )
+    )
+    return steps
+
+
+def build(steps, a, b):
+    values = [a, b, a * 0.5]
+    for op, i, j in steps:
+        x, y = values[i % len(values)], values[j % len(values)]
+        values.append(x + y if op == "+" else x - y if op == "-" else x * y)
+    return sum(values[2:], values[-1])
+
+
+@given(random_graphs())
+@settings(max_examples=60, deadline=None)
+def test_random_graphs_with_reuse_match_finite_differences(steps):
+    a = Tensor(rng.uniform(-1, 1, (3,)), requires_grad=True)
+    b = Tensor(rng.uniform(-1, 1, (2, 3)), requires_grad=True)
+    assert gradcheck(lambda a, b: build(steps, a, b), [a, b])
+
+
+def test_a_gradient_passed_to_two_inputs_is_not_modified_through_the_other():
+    class AddReshaped(Function):
+        """y = a + b.reshape(a.shape): backward hands g to a and a view of g to b"""
+
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b.reshape(a.shape)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g.reshape(-1)
+
+    x = Tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+    a = x * 2.0  # nodes, so both gradients wait in the walk's pending sums
+    b = (x * 3.0).reshape(4)
+    s = AddReshaped.apply(a, b)
+    # s's gradient is a sum (so the walk owns it), and it reaches a before a * 3's gradient does:
+    # summing that into a's gradient in place must not change the view of it that b holds.
+    y = (b.reshape(2, 2) + a * 3.0) + (s * 1.5 + s)
+    upstream = rng.standard_normal((2, 2))
+    y.backward(upstream)
+    grad_s = 2.5 * upstream
+    grad_a = grad_s + 3.0 * upstream
+    grad_b = grad_s + upstream
+    expected = 2 * grad_a + 3 * grad_b
+    np.testing.assert_allclose(x.grad, expected)
+
+
+def test_the_callers_upstream_gradient_is_never_written():
+    x = Tensor(np.ones(3), requires_grad=True)
+    h = x + 0.0
+    y = h + h  # Add passes the same array to both inputs
+    upstream = np.array([1.0, 2.0, 3.0])
+    y.backward(upstream)
+    x.grad += 1000
+    np.testing.assert_array_equal(upstream, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x.grad, [1002.0, 1004.0, 1006.0])

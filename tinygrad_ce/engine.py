@@ -143,28 +143,26 @@ class Function:
     def apply(cls, *inputs, **kwargs):
         """Run ``forward`` on the inputs' arrays and record the node when a gradient is needed."""
         ctx = cls()
-        recording = _state.grad_enabled
-        arrays = []
-        needs = []
-        for x in inputs:
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-                needs.append(recording and x.requires_grad)
-            else:
-                arrays.append(x)
-                needs.append(False)
-        ctx.needs_input_grad = tuple(needs)
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        if _state.grad_enabled:
+            needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
+        else:
+            needs = (False,) * len(inputs)
+        ctx.needs_input_grad = needs
         out = cls.forward(ctx, *arrays, **kwargs)
-        if not isinstance(out, np.ndarray):
+        if type(out) is not np.ndarray:
             out = np.asarray(out)  # NumPy reductions and scalar indexing return NumPy scalars
         if True in needs and out.dtype.kind == "f":
             # One edge per input: the node that made it, or the leaf itself. Intermediate tensors
             # and constants are not referenced, so their arrays are freed unless forward saved them.
             ctx.inputs = tuple(
-                (x if x.grad_fn is None else x.grad_fn) if need else None
-                for x, need in zip(inputs, needs)
+                [
+                    (x if x.grad_fn is None else x.grad_fn) if need else None
+                    for x, need in zip(inputs, needs)
+                ]
             )
-            ctx.output_shape, ctx.output_dtype = out.shape, out.dtype
+            ctx.output_shape = out.shape
+            ctx.output_dtype = out.dtype
             return Tensor._make(out, ctx)
         return Tensor._make(out, None)
 
@@ -581,9 +579,17 @@ def unbroadcast(grad, shape):
     return grad
 
 
-def _fit_gradient(grad, shape, dtype, node):
-    """Bring an op's gradient to its input's shape and dtype, and check the shape."""
-    grad = np.asarray(grad)
+def _fit_gradient(grad, source, node):
+    """Bring an op's gradient to the shape and dtype of the input it is for, checking the shape.
+
+    ``source`` is the edge: a leaf tensor, or the node that computed the input.
+    """
+    if isinstance(source, Tensor):
+        shape, dtype = source.data.shape, source.data.dtype
+    else:
+        shape, dtype = source.output_shape, source.output_dtype
+    if type(grad) is not np.ndarray:
+        grad = np.array(grad)  # a scalar or an array subclass: a fresh copy
     if grad.shape != shape:
         grad = unbroadcast(grad, shape)
         if grad.shape != shape:
@@ -596,12 +602,25 @@ def _fit_gradient(grad, shape, dtype, node):
     return grad
 
 
-def _accumulate_leaf(leaf, grad):
+def _accumulate_leaf(leaf, grad, owned=False):
     if leaf.grad is None:
-        # A copy: the incoming array may be shared with other gradients or be a read-only view.
-        leaf.grad = np.array(grad, dtype=leaf.data.dtype, copy=True)
+        # Keep the array only if this walk owns it; anything else may be shared with other
+        # gradients, saved by an op, or a read-only view, so the leaf gets a copy.
+        leaf.grad = grad if owned else np.array(grad, dtype=leaf.data.dtype, copy=True)
     else:
         leaf.grad += grad
+
+
+def _hands_on(node_grad, input_grads):
+    """Whether a node's own gradient array, passed on unchanged (``Add``, ``Sub``), may change
+    owner: only if it is returned for one input and no other returned gradient may view it."""
+    passed = [g for g in input_grads if g is node_grad]
+    if len(passed) != 1:
+        return False
+    return not any(
+        g is not node_grad and isinstance(g, np.ndarray) and np.may_share_memory(g, node_grad)
+        for g in input_grads
+    )
 
 
 def _backward_walk(root, grad):
@@ -624,8 +643,12 @@ def _backward_walk(root, grad):
                 stack.append(source)
 
     # 2. Run a node once all its consumers have handed it their gradient (a topological order).
+    # Gradients are summed in `pending`. Arrays this walk allocated itself are `owned` (by id;
+    # an id is only kept while `pending` holds its array): they are added into in place and
+    # handed to a leaf without a copy. Any other array may be shared, so it is never modified.
     observers = _state.backward_observers
     pending = {root.grad_fn: grad}
+    owned = set()
     ready = [root.grad_fn]
     while ready:
         node = ready.pop()
@@ -633,45 +656,47 @@ def _backward_walk(root, grad):
         inputs = node.inputs
         if node_grad is None:  # nothing flowed into this node; it still releases its inputs
             input_grads = (None,) * len(inputs)
+            pass_on = False
         else:
             input_grads = type(node).backward(node, node_grad)
-            if not isinstance(input_grads, tuple):
+            if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if len(input_grads) != len(inputs):
                 raise RuntimeError(
                     f"{type(node).__name__}.backward returned {len(input_grads)} gradients for "
                     f"{len(inputs)} inputs"
                 )
-            input_grads = tuple(
-                None
-                if source is None or g is None
-                else _fit_gradient(g, *_shape_dtype(source), node)
-                for source, g in zip(inputs, input_grads)
-            )
-            for observe in observers:
-                observe(node, node_grad, input_grads)
+            pass_on = id(node_grad) in owned and _hands_on(node_grad, input_grads)
+            owned.discard(id(node_grad))
+        fitted = [] if observers else None
         for source, input_grad in zip(inputs, input_grads):
             if source is None:
-                continue
-            if isinstance(source, Tensor):
-                if input_grad is not None:
-                    _accumulate_leaf(source, input_grad)
-                continue
-            if input_grad is not None:
-                if source in pending:
-                    pending[source] = pending[source] + input_grad
-                else:
+                input_grad = None
+            elif input_grad is not None:
+                fit = _fit_gradient(input_grad, source, node)
+                is_owned = fit is not input_grad or (pass_on and input_grad is node_grad)
+                input_grad = fit
+                if isinstance(source, Tensor):
+                    _accumulate_leaf(source, input_grad, is_owned)
+                elif source not in pending:
                     pending[source] = input_grad
-            consumers[source] -= 1
-            if consumers[source] == 0:
-                ready.append(source)
-
-
-def _shape_dtype(source):
-    """Shape and dtype of what an edge leads to: a leaf tensor, or the output of a node."""
-    if isinstance(source, Tensor):
-        return source.data.shape, source.data.dtype
-    return source.output_shape, source.output_dtype
+                    if is_owned:
+                        owned.add(id(input_grad))
+                elif id(pending[source]) in owned:
+                    pending[source] += input_grad
+                else:
+                    total = pending[source] + input_grad
+                    pending[source] = total
+                    owned.add(id(total))
+            if fitted is not None:
+                fitted.append(input_grad)
+            if source is not None and not isinstance(source, Tensor):
+                consumers[source] -= 1
+                if consumers[source] == 0:
+                    ready.append(source)
+        if node_grad is not None:
+            for observe in observers:
+                observe(node, node_grad, tuple(fitted))
 
 
 # The primitive ops subclass Function (above), so they are imported last; every use of ``ops``

@@ -185,7 +185,7 @@ def _shifted(x, axis):
     Where the max is -inf (a slice of -inf only) the shift is 0: subtracting -inf would give
     -inf - -inf = NaN. A max of +inf or NaN is kept: the slice is NaN then, as in PyTorch.
     """
-    peak = np.max(x.data, axis=axis, keepdims=True, initial=-np.inf)
+    peak = x.data.max(axis=axis, keepdims=True, initial=-np.inf)
     return x - np.where(peak == -np.inf, 0, peak)
 
 
@@ -238,7 +238,7 @@ def logsumexp(x, axis=-1, keepdims=False, *, dim=None):
     """
     x = _float_input(x, "logsumexp")
     axis = _axis(axis, dim)
-    peak = np.max(x.data, axis=axis, keepdims=True, initial=-np.inf)
+    peak = x.data.max(axis=axis, keepdims=True, initial=-np.inf)
     peak = np.where(np.isfinite(peak), peak, 0).astype(x.dtype)
     with np.errstate(divide="ignore"):  # a slice of all -inf: log(0) = -inf, silently
         total = (x - peak).exp().sum(axis=axis, keepdims=keepdims).log()

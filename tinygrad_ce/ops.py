@@ -258,27 +258,19 @@ class Where(Function):
 # --------------------------------------------------------------------------- reductions
 
 
-def _restore_reduced_axes(g, ndim, axis, keepdims):
-    """Give ``g`` back the unit axes a reduction without keepdims removed, so it broadcasts."""
-    if ndim == 0:  # NumPy lets a 0-d array be "reduced" over axis 0 or -1: nothing to restore
-        return g
-    if keepdims or axis is None:
-        return g if keepdims else np.reshape(g, (1,) * ndim)
-    return np.expand_dims(g, axis)
-
-
 class Sum(Function):
     """y = sum of x over axis;  dL/dx = g broadcast back over the summed axes"""
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdims=False):
-        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        y = x.sum(axis=axis, keepdims=True)
+        ctx.input_shape, ctx.kept_shape = x.shape, y.shape
+        return y if keepdims else y.squeeze(axis)
 
     @staticmethod
     def backward(ctx, g):
-        g = _restore_reduced_axes(g, len(ctx.shape), ctx.axis, ctx.keepdims)
-        return np.broadcast_to(g, ctx.shape)  # a read-only view: no copy
+        # g with the summed axes back as size 1, then a read-only broadcast view: no copy
+        return np.broadcast_to(g.reshape(ctx.kept_shape), ctx.input_shape)
 
 
 class Max(Function):
@@ -286,18 +278,17 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdims=False):
-        y = np.max(x, axis=axis, keepdims=True)
+        y = x.max(axis=axis, keepdims=True)
         ctx.save_for_backward(x, y)
-        ctx.axis, ctx.keepdims = axis, keepdims
-        return y if keepdims else np.squeeze(y, axis=axis)
+        ctx.axis = axis
+        return y if keepdims else y.squeeze(axis)
 
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        g = _restore_reduced_axes(g, x.ndim, ctx.axis, ctx.keepdims)
         is_max = x == y
-        ties = np.sum(is_max, axis=ctx.axis, keepdims=True)  # ties share g, like torch.amax
-        return g * is_max / ties
+        ties = is_max.sum(axis=ctx.axis, keepdims=True)  # ties share g, like torch.amax
+        return g.reshape(y.shape) * is_max / ties
 
 
 # --------------------------------------------------------------------------- shape
@@ -309,11 +300,11 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, *, shape):
         ctx.input_shape = x.shape
-        return np.reshape(x, shape)
+        return x.reshape(shape)
 
     @staticmethod
     def backward(ctx, g):
-        return np.reshape(g, ctx.input_shape)
+        return g.reshape(ctx.input_shape)
 
 
 class Transpose(Function):
@@ -322,7 +313,7 @@ class Transpose(Function):
     @staticmethod
     def forward(ctx, x, *, axes=None):
         ctx.axes = axes
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     @staticmethod
     def backward(ctx, g):

@@ -598,3 +598,25 @@ def test_the_callers_upstream_gradient_is_never_written():
     x.grad += 1000
     np.testing.assert_array_equal(upstream, [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(x.grad, [1002.0, 1004.0, 1006.0])
+
+
+def test_a_gather_with_one_index_array_per_axis_accumulates_repeats_negatives_included():
+    x = Tensor(np.zeros((3, 4)), requires_grad=True)
+    rows = np.array([0, 2, -3, 1])  # -3 is row 0 again, paired with column 1 both times
+    cols = np.array([1, 3, 1, 0])
+    upstream = np.array([1.0, 2.0, 4.0, 8.0])
+    x[rows, cols].backward(upstream)
+    expected = np.zeros((3, 4))
+    expected[0, 1], expected[2, 3], expected[1, 0] = 5.0, 2.0, 8.0
+    np.testing.assert_array_equal(x.grad, expected)
+    big = Tensor(np.zeros((2000, 3)), requires_grad=True)  # enough picks to check uniqueness
+    rows, cols = np.arange(2000), np.arange(2000) % 3
+    big[rows, cols].backward(np.arange(2000.0))  # unique: written directly
+    expected = np.zeros((2000, 3))
+    expected[rows, cols] = np.arange(2000.0)
+    np.testing.assert_array_equal(big.grad, expected)
+    big.grad = None
+    rows[5] = -2000  # now rows 0 and 5 pick the same element... if their columns agree
+    cols[5] = 0
+    big[rows, cols].backward(np.ones(2000))
+    assert big.grad[0, 0] == 2.0 and big.grad.sum() == 2000.0

@@ -127,6 +127,13 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
     saved_tensors: tuple = ()
 
+    # An op may set this to True when every array its backward returns is newly allocated and
+    # referenced nowhere else (a different one for each input; not ``grad`` itself, not a view
+    # of it or of a saved array). The engine may then sum other gradients into those arrays in
+    # place and hand them to leaves without a copy, which saves memory and a pass over it.
+    # Leave it False when in doubt.
+    fresh_gradients = False
+
     @staticmethod
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
@@ -143,16 +150,22 @@ class Function:
     def apply(cls, *inputs, **kwargs):
         """Run ``forward`` on the inputs' arrays and record the node when a gradient is needed."""
         ctx = cls()
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        if _state.grad_enabled:
-            needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
-        else:
-            needs = (False,) * len(inputs)
-        ctx.needs_input_grad = needs
+        recording = _state.grad_enabled
+        arrays, needs, any_need = [], [], False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                need = recording and x.requires_grad
+                any_need = any_need or need
+                needs.append(need)
+            else:  # a constant: a number or a NumPy array
+                arrays.append(x)
+                needs.append(False)
+        ctx.needs_input_grad = needs = tuple(needs)
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # NumPy reductions and scalar indexing return NumPy scalars
-        if True in needs and out.dtype.kind == "f":
+        if any_need and out.dtype.kind == "f":
             # One edge per input: the node that made it, or the leaf itself. Intermediate tensors
             # and constants are not referenced, so their arrays are freed unless forward saved them.
             ctx.inputs = tuple(
@@ -588,6 +601,8 @@ def _fit_gradient(grad, source, node):
         shape, dtype = source.data.shape, source.data.dtype
     else:
         shape, dtype = source.output_shape, source.output_dtype
+    if type(grad) is np.ndarray and grad.shape == shape and grad.dtype == dtype:
+        return grad  # the common case
     if type(grad) is not np.ndarray:
         grad = np.array(grad)  # a scalar or an array subclass: a fresh copy
     if grad.shape != shape:
@@ -643,9 +658,10 @@ def _backward_walk(root, grad):
                 stack.append(source)
 
     # 2. Run a node once all its consumers have handed it their gradient (a topological order).
-    # Gradients are summed in `pending`. Arrays this walk allocated itself are `owned` (by id;
-    # an id is only kept while `pending` holds its array): they are added into in place and
-    # handed to a leaf without a copy. Any other array may be shared, so it is never modified.
+    # Gradients are summed in `pending`. Arrays this walk allocated, and those of ops with
+    # `fresh_gradients`, are `owned` (by id; an id is kept only while `pending` holds its
+    # array): they are added into in place and handed to a leaf without a copy. Any other array
+    # may be shared (a view, the caller's upstream gradient), so it is never modified.
     observers = _state.backward_observers
     pending = {root.grad_fn: grad}
     owned = set()
@@ -654,9 +670,9 @@ def _backward_walk(root, grad):
         node = ready.pop()
         node_grad = pending.pop(node, None)
         inputs = node.inputs
+        pass_on = False
         if node_grad is None:  # nothing flowed into this node; it still releases its inputs
             input_grads = (None,) * len(inputs)
-            pass_on = False
         else:
             input_grads = type(node).backward(node, node_grad)
             if type(input_grads) is not tuple:
@@ -666,37 +682,44 @@ def _backward_walk(root, grad):
                     f"{type(node).__name__}.backward returned {len(input_grads)} gradients for "
                     f"{len(inputs)} inputs"
                 )
-            pass_on = id(node_grad) in owned and _hands_on(node_grad, input_grads)
-            owned.discard(id(node_grad))
-        fitted = [] if observers else None
-        for source, input_grad in zip(inputs, input_grads):
-            if source is None:
-                input_grad = None
-            elif input_grad is not None:
-                fit = _fit_gradient(input_grad, source, node)
-                is_owned = fit is not input_grad or (pass_on and input_grad is node_grad)
-                input_grad = fit
-                if isinstance(source, Tensor):
-                    _accumulate_leaf(source, input_grad, is_owned)
-                elif source not in pending:
-                    pending[source] = input_grad
-                    if is_owned:
-                        owned.add(id(input_grad))
-                elif id(pending[source]) in owned:
-                    pending[source] += input_grad
+            if id(node_grad) in owned:
+                owned.discard(id(node_grad))
+                if len(input_grads) == 1:
+                    pass_on = input_grads[0] is node_grad
                 else:
-                    total = pending[source] + input_grad
+                    pass_on = _hands_on(node_grad, input_grads)
+        fresh = type(node).fresh_gradients
+        shown = [] if observers else None  # what observers see: copies, taken before any summing
+        for source, input_grad in zip(inputs, input_grads):
+            if source is None or input_grad is None:
+                if shown is not None:
+                    shown.append(None)
+            else:
+                fit = _fit_gradient(input_grad, source, node)
+                owns = fresh or fit is not input_grad or (pass_on and input_grad is node_grad)
+                if shown is not None:
+                    shown.append(fit.copy())
+                if isinstance(source, Tensor):
+                    _accumulate_leaf(source, fit, owns)
+                    continue
+                if source not in pending:
+                    pending[source] = fit
+                    if owns:
+                        owned.add(id(fit))
+                elif id(pending[source]) in owned:
+                    pending[source] += fit
+                else:
+                    total = pending[source] + fit
                     pending[source] = total
                     owned.add(id(total))
-            if fitted is not None:
-                fitted.append(input_grad)
             if source is not None and not isinstance(source, Tensor):
-                consumers[source] -= 1
-                if consumers[source] == 0:
+                remaining = consumers[source] - 1
+                consumers[source] = remaining
+                if remaining == 0:
                     ready.append(source)
-        if node_grad is not None:
+        if shown is not None and node_grad is not None:
             for observe in observers:
-                observe(node, node_grad, tuple(fitted))
+                observe(node, node_grad, tuple(shown))
 
 
 # The primitive ops subclass Function (above), so they are imported last; every use of ``ops``

@@ -114,19 +114,24 @@ def _index_target(target, x, class_axis, ignore_index, function):
         )
     classes = x.shape[class_axis]
     valid = target != ignore_index
-    bad = valid & ((target < 0) | (target >= classes))
-    if bad.any():
-        value = target[bad].flat[0]
-        raise IndexError(
-            f"{function}: target {value} is out of bounds for {classes} classes (valid: 0 to "
-            f"{classes - 1}, or ignore_index={ignore_index})"
-        )
+    if target.size and (target.min() < 0 or target.max() >= classes):  # cheap test first
+        bad = valid & ((target < 0) | (target >= classes))
+        if bad.any():
+            value = target[bad].flat[0]
+            raise IndexError(
+                f"{function}: target {value} is out of bounds for {classes} classes (valid: 0 to "
+                f"{classes - 1}, or ignore_index={ignore_index})"
+            )
+    if valid.all():
+        return target.astype(np.int64, copy=False), valid
     return np.where(valid, target, 0).astype(np.int64), valid
 
 
 def _pick(x, index, class_axis):
     """``x[n, index[n, d...], d...]``: each target's entry along the class axis (a gather, so the
     gradient goes to those entries only, without a one-hot matrix)."""
+    if index.ndim == 1 and class_axis == 1:  # (N, C) input: the common case, made cheap
+        return x[np.arange(index.shape[0]), index]
     grid = list(np.indices(index.shape, sparse=True))
     grid.insert(class_axis, index)
     return x[tuple(grid)]
@@ -186,7 +191,9 @@ def _shifted(x, axis):
     -inf - -inf = NaN. A max of +inf or NaN is kept: the slice is NaN then, as in PyTorch.
     """
     peak = x.data.max(axis=axis, keepdims=True, initial=-np.inf)
-    return x - np.where(peak == -np.inf, 0, peak)
+    if np.isneginf(peak).any():
+        peak = np.where(peak == -np.inf, 0, peak)
+    return x - peak
 
 
 def log_softmax(x, axis=-1, *, dim=None):
@@ -360,7 +367,7 @@ def cross_entropy(
     lse = z.exp().sum(axis=class_axis).log()  # log sum_c exp(z_c), the input's target shape
     nll = lse - _pick(z, index, class_axis)  # -log p[n, t_n]
     if eps == 0.0:
-        loss = nll * coef
+        loss = nll if w is None and valid.all() else nll * coef  # coef is all ones: skip it
     else:
         # sum_c w_c * (-log p_c) = (sum_c w_c) * lse - sum_c w_c * z_c
         if w is None:

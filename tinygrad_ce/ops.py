@@ -12,6 +12,8 @@ Two rules the engine takes care of, so no op here has to:
 
 What each op does have to do: skip gradients nobody needs (``ctx.needs_input_grad``), and never
 write into ``g`` or into a saved array (they may be shared with other parts of the graph).
+``fresh_gradients = True`` marks the ops whose backward only returns newly made arrays, which
+the engine may then reuse (see ``Function``); ops that pass ``g`` on or return views leave it off.
 
 Writing a new op is the same: see ``Function`` in ``tinygrad_ce.engine`` and ``docs/extending.md``.
 """
@@ -52,6 +54,8 @@ class Sub(Function):
 class Mul(Function):
     """y = a * b;  dL/da = g * b,  dL/db = g * a"""
 
+    fresh_gradients = True  # backward returns new arrays only
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -66,6 +70,8 @@ class Mul(Function):
 
 class Div(Function):
     """y = a / b;  dL/da = g / b,  dL/db = -g * a / b**2 = -g * y / b"""
+
+    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, a, b):
@@ -85,6 +91,8 @@ class Div(Function):
 class Neg(Function):
     """y = -x;  dL/dx = -g"""
 
+    fresh_gradients = True  # backward returns new arrays only
+
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -96,6 +104,8 @@ class Neg(Function):
 
 class Pow(Function):
     """y = a ** b;  dL/da = g * b * a**(b-1),  dL/db = g * y * log(a)"""
+
+    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, a, b):
@@ -114,6 +124,8 @@ class Pow(Function):
 
 class MatMul(Function):
     """y = a @ b;  dL/da = g @ b^T,  dL/db = a^T @ g   (1-d operands as NumPy promotes them)"""
+
+    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, a, b):
@@ -153,6 +165,8 @@ class MatMul(Function):
 class Exp(Function):
     """y = e**x;  dL/dx = g * y"""
 
+    fresh_gradients = True  # backward returns new arrays only
+
     @staticmethod
     def forward(ctx, x):
         y = np.exp(x)
@@ -168,6 +182,8 @@ class Exp(Function):
 class Log(Function):
     """y = log(x);  dL/dx = g / x"""
 
+    fresh_gradients = True  # backward returns new arrays only
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -181,6 +197,8 @@ class Log(Function):
 
 class Log1p(Function):
     """y = log(1 + x);  dL/dx = g / (1 + x)   (exact for tiny x, where log(1 + x) rounds to 0)"""
+
+    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, x):
@@ -196,6 +214,8 @@ class Log1p(Function):
 class ReLU(Function):
     """y = max(x, 0);  dL/dx = g * [x > 0]"""
 
+    fresh_gradients = True  # backward returns new arrays only
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -209,6 +229,8 @@ class ReLU(Function):
 
 class Tanh(Function):
     """y = tanh(x);  dL/dx = g * (1 - y**2)"""
+
+    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, x):
@@ -224,6 +246,8 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     """y = 1 / (1 + e**-x);  dL/dx = g * y * (1 - y)"""
+
+    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, x):
@@ -241,6 +265,8 @@ class Sigmoid(Function):
 
 class Where(Function):
     """y = x where condition else z;  dL/dx = g where condition else 0,  dL/dz = the rest"""
+
+    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, x, z, *, condition):
@@ -275,6 +301,8 @@ class Sum(Function):
 
 class Max(Function):
     """y = max of x over axis;  dL/dx = g / k at each of the k maxima of a slice, 0 elsewhere"""
+
+    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdims=False):
@@ -322,20 +350,37 @@ class Transpose(Function):
         return np.transpose(g, np.argsort(ctx.axes))
 
 
-def _selects_each_element_once(index):
-    """True when no element can be picked twice: only ints, slices, None, ... and boolean masks."""
+def _selects_each_element_once(index, shape):
+    """True when no element of an array of ``shape`` is picked twice by ``index``.
+
+    Basic indices (ints, slices, None, ...) and boolean masks never repeat an element. Integer
+    arrays may: they are checked when there is one per axis (a gather such as ``x[rows, cols]``,
+    which is what losses use); other mixes are assumed to repeat.
+    """
     parts = index if isinstance(index, tuple) else (index,)
-    for part in parts:
-        if isinstance(part, np.ndarray) and part.dtype == np.bool_:
-            continue
-        if part is None or part is Ellipsis or isinstance(part, int | np.integer | slice):
-            continue
+    if all(
+        part is None
+        or part is Ellipsis
+        or isinstance(part, int | np.integer | slice)
+        or (isinstance(part, np.ndarray) and part.dtype == np.bool_)
+        for part in parts
+    ):
+        return True
+    if len(parts) != len(shape) or not all(
+        isinstance(part, np.ndarray) and part.dtype.kind in "iu" for part in parts
+    ):
         return False
-    return True
+    if np.broadcast(*parts).size < 1024:  # add.at is cheap on few elements; a check costs more
+        return False
+    flat = np.ravel_multi_index(parts, shape, mode="wrap")  # broadcasts; wrap: -1 is the last
+    flat = np.sort(flat, axis=None)
+    return not np.any(flat[1:] == flat[:-1])
 
 
 class GetItem(Function):
     """y = x[index];  dL/dx = zeros with g added at index (repeated indices add up)"""
+
+    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, x, *, index):
@@ -345,8 +390,8 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, g):
         grad = np.zeros(ctx.shape, dtype=np.result_type(ctx.dtype, g.dtype))
-        if _selects_each_element_once(ctx.index):
-            grad[ctx.index] = g
+        if _selects_each_element_once(ctx.index, ctx.shape):
+            grad[ctx.index] = g  # a plain write: much faster than add.at
         else:
             np.add.at(grad, ctx.index, g)  # unbuffered: x[[0, 0]] gets both gradients
         return grad

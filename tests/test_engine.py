@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import tinygrad_ce as tg
 from tinygrad_ce import Function, GradcheckError, Tensor, gradcheck, no_grad
+from tinygrad_ce.engine import ScatterGradient, _sum_gradients
 
 rng = np.random.default_rng(1234)
 
@@ -620,3 +621,80 @@ def test_a_gather_with_one_index_array_per_axis_accumulates_repeats_negatives_in
     cols[5] = 0
     big[rows, cols].backward(np.ones(2000))
     assert big.grad[0, 0] == 2.0 and big.grad.sum() == 2000.0
+
+
+# --------------------------------------------------------------------------- scattered gradients
+
+
+def make_gradient(kind, seed):
+    """One gradient of shape (4, 3) of the given kind, and its dense value."""
+    local = np.random.default_rng(seed)
+    if kind.startswith("scatter"):
+        rows = np.array([0, 2, 3]) if kind == "scatter unique" else np.array([1, 1, 3])
+        cols = np.array([1, 0, 2])
+        values = local.standard_normal(3)
+        grad = ScatterGradient((4, 3), (rows, cols), values, unique=kind == "scatter unique")
+        dense = np.zeros((4, 3))
+        np.add.at(dense, (rows, cols), values)
+        return grad, dense
+    array = local.standard_normal((4, 3))
+    return array, array.copy()
+
+
+KINDS = ["owned array", "shared array", "scatter unique", "scatter repeated"]
+
+
+@pytest.mark.parametrize("kind_a", KINDS)
+@pytest.mark.parametrize("kind_b", KINDS)
+def test_summing_two_gradients_of_any_kind(kind_a, kind_b):
+    a, dense_a = make_gradient(kind_a, 1)
+    b, dense_b = make_gradient(kind_b, 2)
+    total = _sum_gradients(a, kind_a == "owned array", b, kind_b == "owned array")
+    np.testing.assert_allclose(total, dense_a + dense_b)
+    for kind, grad, dense in ((kind_a, a, dense_a), (kind_b, b, dense_b)):
+        if kind == "shared array":
+            np.testing.assert_array_equal(grad, dense)  # never written
+            assert total is not grad
+    if "owned array" in (kind_a, kind_b):  # reused, not a new allocation
+        assert total is (a if kind_a == "owned array" else b)
+
+
+def test_gathers_large_and_small_unique_and_repeated_in_one_graph():
+    x = Tensor(rng.standard_normal((3000, 3)), requires_grad=True)
+    rows = np.arange(3000)
+    cols = rng.integers(0, 3, 3000)
+    picked = x[rows, cols]  # unique, large: written with +=
+    repeated = x[np.array([5, 5, 7]), np.array([0, 0, 2])]  # repeats: add.at
+    y = (picked * picked).sum() + repeated.sum() * 3.0 + x[5].sum() + x.sum()
+    y.backward()
+    expected = np.ones((3000, 3))
+    expected[rows, cols] += 2 * x.data[rows, cols]
+    expected[5, 0] += 6.0
+    expected[7, 2] += 3.0
+    expected[5] += 1.0
+    np.testing.assert_allclose(x.grad, expected)
+    x.grad = None
+    z = x[rows, cols].reshape(1, 3000) * 2.0  # a scattered gradient reaching a leaf first
+    z.backward(np.ones((1, 3000)))
+    expected = np.zeros((3000, 3))
+    expected[rows, cols] = 2.0
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_an_op_never_receives_a_scattered_gradient():
+    seen = []
+
+    class Spy(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(type(g))
+            return g
+
+    x = Tensor(np.ones((4, 3)), requires_grad=True)
+    Spy.apply(x)[np.array([0, 2]), np.array([1, 1])].sum().backward()
+    assert seen == [np.ndarray]
+    np.testing.assert_array_equal(x.grad.sum(), 2.0)

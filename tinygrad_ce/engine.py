@@ -603,6 +603,15 @@ def _fit_gradient(grad, source, node):
         shape, dtype = source.output_shape, source.output_dtype
     if type(grad) is np.ndarray and grad.shape == shape and grad.dtype == dtype:
         return grad  # the common case
+    if isinstance(grad, ScatterGradient):
+        if grad.shape != shape:
+            raise RuntimeError(
+                f"{type(node).__name__}.backward returned a gradient of shape {grad.shape} "
+                f"for an input of shape {shape}"
+            )
+        if grad.dtype != dtype:
+            grad = ScatterGradient(shape, grad.index, grad.values.astype(dtype), grad.unique)
+        return grad
     if type(grad) is not np.ndarray:
         grad = np.array(grad)  # a scalar or an array subclass: a fresh copy
     if grad.shape != shape:
@@ -617,13 +626,72 @@ def _fit_gradient(grad, source, node):
     return grad
 
 
+class ScatterGradient:
+    """A gradient that is zero except at ``index``, where it holds ``values``: d/dx of x[index].
+
+    ``GetItem``'s backward returns one instead of a full array of zeros with a few entries set.
+    The engine adds it into whatever gradient it meets (``np.add.at``, or a plain ``+=`` when no
+    element is picked twice), so picking N entries out of a large array costs work in
+    proportion to N, not to the array's size. An op's backward never receives one: the engine
+    turns it into an array first.
+    """
+
+    __slots__ = ("dtype", "index", "shape", "unique", "values")
+
+    def __init__(self, shape, index, values, unique):
+        self.shape, self.dtype, self.index = shape, values.dtype, index
+        self.values, self.unique = values, unique
+
+    def add_to(self, array):
+        """array[index] += values, in place (repeated indices add up)."""
+        if self.unique:
+            array[self.index] += self.values
+        else:
+            np.add.at(array, self.index, self.values)  # unbuffered: x[[0, 0]] gets both
+
+    def dense(self):
+        """The gradient as a new array."""
+        array = np.zeros(self.shape, self.dtype)
+        if self.unique:
+            array[self.index] = self.values
+        else:
+            np.add.at(array, self.index, self.values)
+        return array
+
+
+def _sum_gradients(a, a_owned, b, b_owned):
+    """a + b, reusing (adding into) an array this walk owns where there is one."""
+    if isinstance(a, ScatterGradient):  # put an array first if there is one
+        a, a_owned, b, b_owned = b, b_owned, a, a_owned
+    if isinstance(a, ScatterGradient):  # both scattered
+        total = a.dense()
+        b.add_to(total)
+        return total
+    if isinstance(b, ScatterGradient):
+        total = a if a_owned else a.copy()
+        b.add_to(total)
+        return total
+    if a_owned:
+        a += b
+        return a
+    if b_owned:
+        b += a
+        return b
+    return a + b
+
+
 def _accumulate_leaf(leaf, grad, owned=False):
-    if leaf.grad is None:
+    if leaf.grad is not None:
+        if isinstance(grad, ScatterGradient):
+            grad.add_to(leaf.grad)
+        else:
+            leaf.grad += grad
+    elif isinstance(grad, ScatterGradient):
+        leaf.grad = grad.dense()
+    else:
         # Keep the array only if this walk owns it; anything else may be shared with other
         # gradients, saved by an op, or a read-only view, so the leaf gets a copy.
         leaf.grad = grad if owned else np.array(grad, dtype=leaf.data.dtype, copy=True)
-    else:
-        leaf.grad += grad
 
 
 def _hands_on(node_grad, input_grads):
@@ -669,11 +737,15 @@ def _backward_walk(root, grad):
     while ready:
         node = ready.pop()
         node_grad = pending.pop(node, None)
+        grad_owned = id(node_grad) in owned
+        owned.discard(id(node_grad))  # from here on `node_grad` keeps the array alive, not pending
         inputs = node.inputs
         pass_on = False
         if node_grad is None:  # nothing flowed into this node; it still releases its inputs
             input_grads = (None,) * len(inputs)
         else:
+            if isinstance(node_grad, ScatterGradient):  # ops get arrays
+                node_grad, grad_owned = node_grad.dense(), True
             input_grads = type(node).backward(node, node_grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
@@ -682,8 +754,7 @@ def _backward_walk(root, grad):
                     f"{type(node).__name__}.backward returned {len(input_grads)} gradients for "
                     f"{len(inputs)} inputs"
                 )
-            if id(node_grad) in owned:
-                owned.discard(id(node_grad))
+            if grad_owned:
                 if len(input_grads) == 1:
                     pass_on = input_grads[0] is node_grad
                 else:
@@ -698,7 +769,7 @@ def _backward_walk(root, grad):
                 fit = _fit_gradient(input_grad, source, node)
                 owns = fresh or fit is not input_grad or (pass_on and input_grad is node_grad)
                 if shown is not None:
-                    shown.append(fit.copy())
+                    shown.append(fit.dense() if isinstance(fit, ScatterGradient) else fit.copy())
                 if isinstance(source, Tensor):
                     _accumulate_leaf(source, fit, owns)
                     continue
@@ -706,10 +777,11 @@ def _backward_walk(root, grad):
                     pending[source] = fit
                     if owns:
                         owned.add(id(fit))
-                elif id(pending[source]) in owned:
-                    pending[source] += fit
                 else:
-                    total = pending[source] + fit
+                    waiting = pending[source]
+                    waiting_owned = id(waiting) in owned
+                    owned.discard(id(waiting))
+                    total = _sum_gradients(waiting, waiting_owned, fit, owns)
                     pending[source] = total
                     owned.add(id(total))
             if source is not None and not isinstance(source, Tensor):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_ce.engine import Function
+from tinygrad_ce.engine import Function, ScatterGradient
 
 # --------------------------------------------------------------------------- arithmetic
 
@@ -380,18 +380,13 @@ def _selects_each_element_once(index, shape):
 class GetItem(Function):
     """y = x[index];  dL/dx = zeros with g added at index (repeated indices add up)"""
 
-    fresh_gradients = True  # backward returns new arrays only
-
     @staticmethod
     def forward(ctx, x, *, index):
-        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        ctx.shape, ctx.index = x.shape, index
         return x[index]
 
     @staticmethod
     def backward(ctx, g):
-        grad = np.zeros(ctx.shape, dtype=np.result_type(ctx.dtype, g.dtype))
-        if _selects_each_element_once(ctx.index, ctx.shape):
-            grad[ctx.index] = g  # a plain write: much faster than add.at
-        else:
-            np.add.at(grad, ctx.index, g)  # unbuffered: x[[0, 0]] gets both gradients
-        return grad
+        # Not a full array: the engine adds g in at index wherever this gradient goes.
+        unique = _selects_each_element_once(ctx.index, ctx.shape)
+        return ScatterGradient(ctx.shape, ctx.index, g, unique)

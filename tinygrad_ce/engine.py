@@ -15,6 +15,12 @@ consumers have passed their gradient to it. That is a topological order found wi
 so graphs of any depth work. Gradients of intermediate nodes live in a dict for the duration of
 the walk; only leaves keep theirs, in ``.grad``.
 
+Memory: the walk never writes into an array it did not make, except where it knows no one else
+holds it: sums it allocated itself, and the results of ops marked ``fresh_gradients``. Those it
+adds into in place and gives to leaves without copying. Indexing's gradient is a
+``ScatterGradient`` (zero except at the picked entries) that is added in where it lands, so a
+gather from a large array never builds a large array of zeros.
+
 The primitive ops themselves live in ``tinygrad_ce.ops``; this file only dispatches to them.
 """
 

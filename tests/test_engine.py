@@ -698,3 +698,79 @@ def test_an_op_never_receives_a_scattered_gradient():
     Spy.apply(x)[np.array([0, 2]), np.array([1, 1])].sum().backward()
     assert seen == [np.ndarray]
     np.testing.assert_array_equal(x.grad.sum(), 2.0)
+
+
+# --------------------------------------------------------------------------- found in review
+
+
+def test_a_custom_op_that_keeps_its_grad_never_sees_it_change():
+    seen = []
+
+    class Spy(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(grad)
+            return grad
+
+    for swap in (False, True):
+        seen.clear()
+        x = Tensor(np.ones(3), requires_grad=True)
+        terms = [(x * 5.0).sum(), (Spy.apply(x) * 3.0).sum()]
+        (terms[1] + terms[0] if swap else terms[0] + terms[1]).backward()
+        np.testing.assert_array_equal(seen[0], [3.0, 3.0, 3.0])
+        np.testing.assert_array_equal(x.grad, [8.0, 8.0, 8.0])
+        assert not np.shares_memory(seen[0], x.grad)
+
+
+def test_backward_gets_a_read_only_grad_so_writing_into_it_fails_loudly():
+    class ReluWritingIntoGrad(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return np.maximum(x, 0)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            grad[x <= 0] = 0  # the classic mistake: it would write into someone else's array
+            return grad
+
+    x = Tensor(np.array([-1.0, 2.0]), requires_grad=True)
+    upstream = np.array([1.0, 1.0])
+    with pytest.raises(ValueError, match="read-only"):
+        ReluWritingIntoGrad.apply(x).backward(upstream)
+    np.testing.assert_array_equal(upstream, [1.0, 1.0])
+
+
+def test_backward_may_return_a_list():
+    class AddAsList(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return [grad, grad * 2]
+
+    a = Tensor(np.ones(2), requires_grad=True)
+    b = Tensor(np.ones(2), requires_grad=True)
+    AddAsList.apply(a, b).sum().backward()
+    np.testing.assert_array_equal(b.grad, [2.0, 2.0])
+
+
+def test_trace_shows_the_gradient_a_node_received_even_when_it_is_reused_later():
+    import io
+
+    x = Tensor(np.ones(2), requires_grad=True)
+    c = Tensor(np.ones(2), requires_grad=True)
+    a = x * 2.0
+    s = a - c
+    out = io.StringIO()
+    with tg.trace(file=out):
+        ((s * 3.0).sum() + a.sum()).backward()
+    sub_line = next(line for line in out.getvalue().splitlines() if "] Sub" in line)
+    assert sub_line.endswith("grad in  (2,) [3, 3]")

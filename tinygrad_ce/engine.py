@@ -107,6 +107,7 @@ class Function:
     - ``backward(ctx, grad)``: the gradient of the output in, one gradient per forward input out
       (a tuple, or a single array for a one-input op; ``None`` where no gradient is needed).
       A gradient may have the broadcast shape: the engine sums it back to the input's shape.
+      ``grad`` is read-only: compute new arrays (``grad * mask``), never write into it.
 
     ``Op.apply(*inputs, **kwargs)`` takes Tensors (other positional values are constants that get
     no gradient), returns a Tensor, and records the graph. Keyword arguments reach ``forward``
@@ -133,12 +134,14 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
     saved_tensors: tuple = ()
 
-    # An op may set this to True when every array its backward returns is newly allocated and
-    # referenced nowhere else (a different one for each input; not ``grad`` itself, not a view
-    # of it or of a saved array). The engine may then sum other gradients into those arrays in
-    # place and hand them to leaves without a copy, which saves memory and a pass over it.
-    # Leave it False when in doubt.
+    # Two promises an op may make, so the engine can reuse gradient arrays instead of copying
+    # them (which saves memory and a pass over it). Leave them False when in doubt.
+    # fresh_gradients: every array backward returns is newly allocated and referenced nowhere
+    # else (a different one for each input; not ``grad``, not a view of it or of a saved array).
     fresh_gradients = False
+    # passes_grad_on: backward may return the ``grad`` it got, unchanged, and keeps no
+    # reference to it (``Add``, ``Sub``).
+    passes_grad_on = False
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -598,15 +601,8 @@ def unbroadcast(grad, shape):
     return grad
 
 
-def _fit_gradient(grad, source, node):
-    """Bring an op's gradient to the shape and dtype of the input it is for, checking the shape.
-
-    ``source`` is the edge: a leaf tensor, or the node that computed the input.
-    """
-    if isinstance(source, Tensor):
-        shape, dtype = source.data.shape, source.data.dtype
-    else:
-        shape, dtype = source.output_shape, source.output_dtype
+def _fit_gradient(grad, shape, dtype, node):
+    """Bring an op's gradient to the shape and dtype of the input it is for, checking the shape."""
     if type(grad) is np.ndarray and grad.shape == shape and grad.dtype == dtype:
         return grad  # the common case
     if isinstance(grad, ScatterGradient):
@@ -703,13 +699,13 @@ def _accumulate_leaf(leaf, grad, owned=False):
 def _hands_on(node_grad, input_grads):
     """Whether a node's own gradient array, passed on unchanged (``Add``, ``Sub``), may change
     owner: only if it is returned for one input and no other returned gradient may view it."""
-    passed = [g for g in input_grads if g is node_grad]
-    if len(passed) != 1:
-        return False
-    return not any(
-        g is not node_grad and isinstance(g, np.ndarray) and np.may_share_memory(g, node_grad)
-        for g in input_grads
-    )
+    passed = 0
+    for g in input_grads:
+        if g is node_grad:
+            passed += 1
+        elif isinstance(g, np.ndarray) and np.may_share_memory(g, node_grad):
+            return False
+    return passed == 1
 
 
 def _backward_walk(root, grad):
@@ -744,7 +740,8 @@ def _backward_walk(root, grad):
         node = ready.pop()
         node_grad = pending.pop(node, None)
         grad_owned = id(node_grad) in owned
-        owned.discard(id(node_grad))  # from here on `node_grad` keeps the array alive, not pending
+        if grad_owned:  # from here on `node_grad` keeps the array alive, not pending
+            owned.discard(id(node_grad))
         inputs = node.inputs
         pass_on = False
         if node_grad is None:  # nothing flowed into this node; it still releases its inputs
@@ -752,34 +749,44 @@ def _backward_walk(root, grad):
         else:
             if isinstance(node_grad, ScatterGradient):  # ops get arrays
                 node_grad, grad_owned = node_grad.dense(), True
-            input_grads = type(node).backward(node, node_grad)
+            given = node_grad.view()  # read-only: an op writing into its grad fails loudly
+            given.flags.writeable = False
+            input_grads = type(node).backward(node, given)
             if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
+                input_grads = tuple(input_grads) if type(input_grads) is list else (input_grads,)
             if len(input_grads) != len(inputs):
                 raise RuntimeError(
                     f"{type(node).__name__}.backward returned {len(input_grads)} gradients for "
                     f"{len(inputs)} inputs"
                 )
-            if grad_owned:
-                if len(input_grads) == 1:
-                    pass_on = input_grads[0] is node_grad
-                else:
+            if id(given) in map(id, input_grads):  # handed on unchanged: use the array itself
+                input_grads = tuple(node_grad if g is given else g for g in input_grads)
+                if grad_owned and type(node).passes_grad_on:
                     pass_on = _hands_on(node_grad, input_grads)
+            if observers:  # what they see of it, before anything is summed into it
+                shown_grad = node_grad.copy()
         fresh = type(node).fresh_gradients
         shown = [] if observers else None  # what observers see: copies, taken before any summing
         for source, input_grad in zip(inputs, input_grads):
-            if source is None or input_grad is None:
+            if source is None:
                 if shown is not None:
                     shown.append(None)
-            else:
-                fit = _fit_gradient(input_grad, source, node)
+                continue
+            is_leaf = isinstance(source, Tensor)
+            if input_grad is not None:
+                if is_leaf:
+                    shape, dtype = source.data.shape, source.data.dtype
+                else:
+                    shape, dtype = source.output_shape, source.output_dtype
+                fit = input_grad
+                if type(fit) is not np.ndarray or fit.shape != shape or fit.dtype != dtype:
+                    fit = _fit_gradient(input_grad, shape, dtype, node)
                 owns = fresh or fit is not input_grad or (pass_on and input_grad is node_grad)
                 if shown is not None:
                     shown.append(fit.dense() if isinstance(fit, ScatterGradient) else fit.copy())
-                if isinstance(source, Tensor):
+                if is_leaf:
                     _accumulate_leaf(source, fit, owns)
-                    continue
-                if source not in pending:
+                elif source not in pending:
                     pending[source] = fit
                     if owns:
                         owned.add(id(fit))
@@ -790,14 +797,16 @@ def _backward_walk(root, grad):
                     total = _sum_gradients(waiting, waiting_owned, fit, owns)
                     pending[source] = total
                     owned.add(id(total))
-            if source is not None and not isinstance(source, Tensor):
+            elif shown is not None:
+                shown.append(None)
+            if not is_leaf:
                 remaining = consumers[source] - 1
                 consumers[source] = remaining
                 if remaining == 0:
                     ready.append(source)
         if shown is not None and node_grad is not None:
             for observe in observers:
-                observe(node, node_grad, tuple(shown))
+                observe(node, shown_grad, tuple(shown))
 
 
 # The primitive ops subclass Function (above), so they are imported last; every use of ``ops``

@@ -12,8 +12,9 @@ Two rules the engine takes care of, so no op here has to:
 
 What each op does have to do: skip gradients nobody needs (``ctx.needs_input_grad``), and never
 write into ``g`` or into a saved array (they may be shared with other parts of the graph).
-``fresh_gradients = True`` marks the ops whose backward only returns newly made arrays, which
-the engine may then reuse (see ``Function``); ops that pass ``g`` on or return views leave it off.
+``fresh_gradients = True`` marks the ops whose backward only returns newly made arrays, and
+``passes_grad_on = True`` those that return ``g`` itself and keep no reference to it: the engine
+may then reuse those arrays (see ``Function``). Ops returning views of ``g`` set neither.
 
 Writing a new op is the same: see ``Function`` in ``tinygrad_ce.engine`` and ``docs/extending.md``.
 """
@@ -30,17 +31,22 @@ from tinygrad_ce.engine import Function, ScatterGradient
 class Add(Function):
     """y = a + b;  dL/da = g,  dL/db = g"""
 
+    passes_grad_on = True  # returns g itself
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
 
     @staticmethod
     def backward(ctx, g):
-        return g, g
+        need_a, need_b = ctx.needs_input_grad
+        return (g if need_a else None), (g if need_b else None)
 
 
 class Sub(Function):
     """y = a - b;  dL/da = g,  dL/db = -g"""
+
+    passes_grad_on = True  # returns g itself (and a new -g)
 
     @staticmethod
     def forward(ctx, a, b):

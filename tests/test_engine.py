@@ -774,3 +774,39 @@ def test_trace_shows_the_gradient_a_node_received_even_when_it_is_reused_later()
         ((s * 3.0).sum() + a.sum()).backward()
     sub_line = next(line for line in out.getvalue().splitlines() if "] Sub" in line)
     assert sub_line.endswith("grad in  (2,) [3, 3]")
+
+
+def test_refilling_an_index_or_label_buffer_before_backward_changes_nothing():
+    from tinygrad_ce import functional as F
+
+    logits = Tensor(np.zeros((2, 3)), requires_grad=True)
+    labels = np.array([0, 1])
+    loss = F.cross_entropy(logits, labels)
+    labels[:] = [2, 2]  # e.g. the next batch's labels, written into the same buffer
+    loss.backward()
+    expected = np.full((2, 3), 1 / 6)
+    expected[[0, 1], [0, 1]] -= 0.5
+    np.testing.assert_allclose(logits.grad, expected)
+
+    x = Tensor(np.arange(4.0), requires_grad=True)
+    rows = [0, 0, 3]
+    mask = np.array([True, False, True, False])
+    y = x[rows].sum() + tg.where(mask, x, 0.0).sum()
+    rows[2], mask[:] = 1, True
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 0.0, 1.0, 1.0])
+
+
+def test_pow_gradients_at_zero_follow_pytorch():
+    x = Tensor(np.array([0.0, 2.0]), requires_grad=True)
+    (x**0).sum().backward()  # constant in x, even at 0
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+    e = Tensor(np.array([0.0, 1.0, 2.5]), requires_grad=True)
+    with np.errstate(all="raise"):
+        (0.0**e).sum().backward()  # d/de 0**e = 0 for e >= 0, not 0 * log 0
+    np.testing.assert_array_equal(e.grad, [0.0, 0.0, 0.0])
+    b = Tensor(np.array([0.0, 3.0]), requires_grad=True)
+    p = Tensor(np.array([2.0, 2.0]), requires_grad=True)
+    (b**p).sum().backward()
+    np.testing.assert_allclose(b.grad, [0.0, 6.0])
+    np.testing.assert_allclose(p.grad, [0.0, 9.0 * np.log(3.0)])

@@ -85,3 +85,11 @@ def test_reductions_and_shapes():
         + torch.amax(tx.permute(2, 0, 1), dim=0).reshape(6).sum()
     )
     assert_same(ours, theirs, [x], [tx])
+
+
+def test_pow_at_zero_base_and_zero_exponent():
+    base = np.array([0.0, 0.0, 2.0, 0.0])
+    exponent = np.array([0.0, 2.0, 0.0, 0.5])
+    (a, b), (ta, tb) = both(base, exponent)
+    with np.errstate(divide="ignore"):
+        assert_same(a**b, ta**tb, [a, b], [ta, tb])

@@ -240,6 +240,9 @@ class Tensor:
     ``data`` is a NumPy array (a copy of what you pass). NumPy arrays keep their dtype; Python
     floats become float32 and Python ints int64. Only floating tensors may require grad.
 
+    A NumPy array used directly as an operand (``t * mask``) is a constant and is not copied,
+    like ``torch.from_numpy``: do not change it before ``backward`` has run.
+
     >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> y = (x * x).sum()
     >>> y.backward()
@@ -570,7 +573,8 @@ def where(condition, x, y):
     >>> a.grad
     array([1., 0., 1.], dtype=float32)
     """
-    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    # A copy of the condition: the graph keeps it until backward, and the caller's may change.
+    condition = np.array(condition.data if isinstance(condition, Tensor) else condition, bool)
     return ops.Where.apply(_lift(x), _lift(y), condition=condition)
 
 

@@ -109,7 +109,11 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = a ** b;  dL/da = g * b * a**(b-1),  dL/db = g * y * log(a)"""
+    """y = a ** b;  dL/da = g * b * a**(b-1),  dL/db = g * y * log(a)
+
+    As in PyTorch, dL/da is 0 where b == 0 (x**0 is constant, even at x = 0) and dL/db is 0
+    where a == 0 and b >= 0 (the limit, not 0 * log 0 = NaN).
+    """
 
     fresh_gradients = True  # backward returns new arrays only
 
@@ -123,8 +127,17 @@ class Pow(Function):
     def backward(ctx, g):
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        grad_a = g * b * np.power(a, b - 1) if need_a else None
-        grad_b = g * y * np.log(a) if need_b else None  # only asked for when b is a variable
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # the masked points below
+            if need_a:
+                grad_a = g * b * np.power(a, b - 1)
+                if np.any(b == 0):
+                    grad_a = np.where(b == 0, 0, grad_a)
+            if need_b:  # only asked for when the exponent is a variable
+                grad_b = g * y * np.log(a)
+                zero_base = (a == 0) & (b >= 0)
+                if np.any(zero_base):
+                    grad_b = np.where(zero_base, 0, grad_b)
         return grad_a, grad_b
 
 
@@ -388,6 +401,11 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, x, *, index):
+        # Our own copy of any index array: the caller may refill theirs before backward runs.
+        if isinstance(index, tuple):
+            index = tuple(np.array(i) if isinstance(i, np.ndarray | list) else i for i in index)
+        elif isinstance(index, np.ndarray | list):
+            index = np.array(index)
         ctx.shape, ctx.index = x.shape, index
         return x[index]
 

@@ -132,6 +132,10 @@ def parse_args(argv=None):
         parser.error("--epochs, --batch-size and --hidden must be positive")
     if args.lr is None:
         args.lr = DEFAULT_LR[args.optimizer]
+    if args.lr <= 0 or args.momentum < 0 or args.weight_decay < 0:
+        parser.error("--lr must be positive, --momentum and --weight-decay not negative")
+    if not 0 < args.test_size < 1:
+        parser.error(f"--test-size must be between 0 and 1 (a fraction), got {args.test_size}")
     return args
 
 

@@ -810,3 +810,29 @@ def test_pow_gradients_at_zero_follow_pytorch():
     (b**p).sum().backward()
     np.testing.assert_allclose(b.grad, [0.0, 6.0])
     np.testing.assert_allclose(p.grad, [0.0, 9.0 * np.log(3.0)])
+
+
+def test_no_grad_as_a_bare_decorator_and_on_generators():
+    w = Tensor(np.ones(2), requires_grad=True)
+
+    @no_grad
+    def predict(x):
+        return x * w
+
+    assert not predict(Tensor(np.ones(2))).requires_grad
+
+    @no_grad()
+    def batches():
+        for _ in range(2):
+            received = yield (w * 2.0).requires_grad
+            assert received == "go"
+        return "done"
+
+    gen = batches()
+    assert next(gen) is False
+    assert (w * 2.0).requires_grad  # recording again between resumptions
+    assert gen.send("go") is False
+    with pytest.raises(StopIteration) as stop:
+        gen.send("go")
+    assert stop.value.value == "done"
+    assert tg.is_grad_enabled()

@@ -401,3 +401,20 @@ def test_one_hot_matches_torch():
     np.testing.assert_array_equal(
         F.one_hot(labels, 7).numpy(), TF.one_hot(torch.tensor(labels), 7).numpy()
     )
+
+
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")  # torch's notice about "mean"
+def test_kl_div_input_broadcasting_to_the_target_matches_torch():
+    rng = np.random.default_rng(11)
+    log_q = np.log(rng.dirichlet(np.ones(4), size=1))  # (1, 4): broadcast over the batch
+    target = rng.dirichlet(np.ones(4), size=5)  # (5, 4)
+    for reduction in ("mean", "sum", "batchmean", "none"):
+        x = Tensor(log_q, requires_grad=True)
+        tx = torch.tensor(log_q, requires_grad=True)
+        ours = F.kl_div(x, target, reduction=reduction)
+        theirs = torch.nn.functional.kl_div(tx, torch.tensor(target), reduction=reduction)
+        upstream = rng.standard_normal(ours.shape)
+        ours.backward(upstream)
+        theirs.backward(torch.tensor(upstream))
+        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)

@@ -508,3 +508,10 @@ def test_loss_modules_pass_their_arguments_to_functional():
 def test_loss_modules_have_no_parameters():
     assert list(nn.CrossEntropyLoss(weight=np.ones(3)).parameters()) == []
     assert repr(nn.NLLLoss(reduction="sum")) == "NLLLoss(reduction='sum')"
+
+
+def test_saving_into_a_missing_folder_names_that_folder(tmp_path):
+    missing = tmp_path / "no" / "such" / "folder"
+    with pytest.raises(FileNotFoundError, match="folder"):
+        nn.save(nn.Linear(2, 2, rng=0), missing / "model.npz")
+    assert not (tmp_path / "no").exists()

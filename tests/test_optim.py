@@ -264,8 +264,12 @@ def test_bad_parameter_lists_are_rejected():
         optim.SGD(p, lr=0.1)
     with pytest.raises(TypeError, match=r"params\[1\] is a ndarray"):
         optim.SGD([p, np.ones(2)], lr=0.1)
-    with pytest.raises(ValueError, match=r"params\[0\] does not require grad"):
-        optim.Adam([Tensor([1.0])])
+    frozen = Tensor([1.0])  # accepted, as in PyTorch, and skipped while it has no grad
+    opt = optim.Adam([frozen, p])
+    (p * 2).sum().backward()
+    opt.step()
+    assert frozen.data[0] == 1.0 and p.data[0] != 1.0
+    p.grad = None
     with pytest.raises(ValueError, match=r"params\[1\] appears more than once"):
         optim.Adam([p, p])
     with pytest.raises(ValueError, match="not a leaf"):

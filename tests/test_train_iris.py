@@ -239,3 +239,12 @@ def test_softmax_regression_optimum_matches_scipy(trained):
     bound = (np.linalg.norm(grad) + scipy_grad) / LAMBDA
     assert np.linalg.norm(theta - result.x) <= bound + 1e-9
     np.testing.assert_allclose(theta, result.x, atol=1e-5)
+
+
+@pytest.mark.parametrize("bad", [["--lr", "-1"], ["--test-size", "0"], ["--epochs", "0"]])
+def test_bad_options_get_a_usage_error_not_a_traceback(bad):
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLE), *bad], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "error:" in result.stderr and "Traceback" not in result.stderr

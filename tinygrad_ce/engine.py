@@ -27,6 +27,7 @@ The primitive ops themselves live in ``tinygrad_ce.ops``; this file only dispatc
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import threading
 
@@ -64,6 +65,9 @@ def is_grad_enabled() -> bool:
 class no_grad:
     """Context manager and decorator: ops inside it record no graph (in this thread only).
 
+    As a decorator it works with or without parentheses, and on generator functions too (the
+    generator runs without grad each time it is resumed).
+
     >>> w = Tensor([1.0, 2.0], requires_grad=True)
     >>> with no_grad():
     ...     y = w * 2
@@ -76,6 +80,10 @@ class no_grad:
     False
     """
 
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        return self if func is None else self(func)  # bare @no_grad: decorate at once
+
     def __enter__(self):
         _state.saved.append(_state.grad_enabled)
         _state.grad_enabled = False
@@ -86,6 +94,28 @@ class no_grad:
         return False
 
     def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def generator_without_grad(*args, **kwargs):
+                generator = func(*args, **kwargs)
+                resume, value = generator.send, None
+                while True:
+                    try:
+                        with no_grad():
+                            request = resume(value)
+                    except StopIteration as stop:
+                        return stop.value
+                    try:
+                        value, resume = (yield request), generator.send
+                    except GeneratorExit:
+                        generator.close()
+                        raise
+                    except BaseException as error:  # thrown in: pass it on, still without grad
+                        value, resume = error, generator.throw
+
+            return generator_without_grad
+
         @functools.wraps(func)
         def without_grad(*args, **kwargs):
             with no_grad():

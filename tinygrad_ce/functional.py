@@ -520,8 +520,8 @@ def kl_div(input, target, reduction="mean", log_target=False):
 
     ``reduction``: ``"mean"`` averages over every element (PyTorch's default, not the KL
     divergence), ``"batchmean"`` sums and divides by the batch size input.shape[0] (the true
-    KL divergence per sample), ``"sum"``, ``"none"``. ``target`` must broadcast to the input's
-    shape. As in PyTorch a negative target gives NaN (no check), and so does t = 0 with
+    KL divergence per sample), ``"sum"``, ``"none"``. ``target`` and ``input`` broadcast
+    together. As in PyTorch, a negative target gives NaN (no check), and so does t = 0 with
     input = -inf (0 * inf).
 
     >>> p = Tensor([[0.25, 0.75]])
@@ -533,7 +533,13 @@ def kl_div(input, target, reduction="mean", log_target=False):
     t = _constant(target)
     if t.dtype.kind not in "biuf":
         raise TypeError(f"kl_div: target must be real numbers, got dtype {t.dtype}")
-    _check_broadcast("kl_div: target", t.shape, x.shape, "input")
+    try:  # either side may broadcast to the other, as in PyTorch
+        np.broadcast_shapes(t.shape, x.shape)
+    except ValueError:
+        raise ValueError(
+            f"kl_div: target of shape {t.shape} and input of shape {x.shape} do not broadcast "
+            f"together"
+        ) from None
     t = t.astype(x.dtype)
     if log_target:
         loss = (t - x) * np.exp(t)

@@ -30,8 +30,9 @@ def _check_non_negative(name, value):
 class Optimizer:
     """Base class: holds the parameters and a state dict per parameter.
 
-    ``params`` is any iterable of Tensors that require grad (``model.parameters()``, a list, a
-    generator); it is read once. Subclasses implement ``step()``.
+    ``params`` is any iterable of leaf Tensors (``model.parameters()``, a list, a generator); it
+    is read once. A frozen one (``requires_grad=False``) is accepted and, its ``.grad`` staying
+    None, skipped, as in PyTorch. Subclasses implement ``step()``.
 
     >>> from tinygrad_ce import Tensor
     >>> w = Tensor([1.0], requires_grad=True)
@@ -59,8 +60,6 @@ class Optimizer:
                 raise TypeError(
                     f"optimizer can only optimize Tensors; params[{i}] is a {type(p).__name__}"
                 )
-            if not p.requires_grad:
-                raise ValueError(f"params[{i}] does not require grad, so it cannot be optimized")
             if not p.is_leaf:
                 raise ValueError(f"params[{i}] is not a leaf tensor (it was computed by an op)")
             if id(p) in seen:

@@ -66,6 +66,8 @@ def save(module: Module, path) -> None:
     path = os.fspath(path)
     state = module.state_dict()
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot save to {path!r}: the folder {directory!r} does not exist")
     temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         with open(temporary, "xb") as fh:

@@ -19,6 +19,22 @@ from tinygrad_ce.engine import ScatterGradient, _sum_gradients
 rng = np.random.default_rng(1234)
 
 
+def spy_op(record):
+    """An identity op whose backward calls ``record(grad)`` and hands ``grad`` on unchanged."""
+
+    class Spy(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, grad):
+            record(grad)
+            return grad
+
+    return Spy
+
+
 # --------------------------------------------------------------------------- graph walk
 
 
@@ -43,17 +59,7 @@ def test_reused_node_gets_the_sum_of_its_gradients():
 
 def test_diamond_graph_runs_each_node_once():
     calls = []
-
-    class Spy(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x.copy()
-
-        @staticmethod
-        def backward(ctx, g):
-            calls.append(g.copy())
-            return g
-
+    Spy = spy_op(lambda g: calls.append(g.copy()))
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     top = Spy.apply(x)
     y = (top * 2.0 + top * 3.0).sum()
@@ -683,17 +689,7 @@ def test_gathers_large_and_small_unique_and_repeated_in_one_graph():
 
 def test_an_op_never_receives_a_scattered_gradient():
     seen = []
-
-    class Spy(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x.copy()
-
-        @staticmethod
-        def backward(ctx, g):
-            seen.append(type(g))
-            return g
-
+    Spy = spy_op(lambda g: seen.append(type(g)))
     x = Tensor(np.ones((4, 3)), requires_grad=True)
     Spy.apply(x)[np.array([0, 2]), np.array([1, 1])].sum().backward()
     assert seen == [np.ndarray]
@@ -705,17 +701,7 @@ def test_an_op_never_receives_a_scattered_gradient():
 
 def test_a_custom_op_that_keeps_its_grad_never_sees_it_change():
     seen = []
-
-    class Spy(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x.copy()
-
-        @staticmethod
-        def backward(ctx, grad):
-            seen.append(grad)
-            return grad
-
+    Spy = spy_op(seen.append)
     for swap in (False, True):
         seen.clear()
         x = Tensor(np.ones(3), requires_grad=True)

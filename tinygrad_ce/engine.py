@@ -636,29 +636,25 @@ def unbroadcast(grad, shape):
 
 
 def _fit_gradient(grad, shape, dtype, node):
-    """Bring an op's gradient to the shape and dtype of the input it is for, checking the shape."""
-    if type(grad) is np.ndarray and grad.shape == shape and grad.dtype == dtype:
-        return grad  # the common case
-    if isinstance(grad, ScatterGradient):
-        if grad.shape != shape:
-            raise RuntimeError(
-                f"{type(node).__name__}.backward returned a gradient of shape {grad.shape} "
-                f"for an input of shape {shape}"
-            )
+    """Bring an op's gradient to the shape and dtype of the input it is for, checking the shape.
+
+    The walk calls this only when the gradient is not already an array of that shape and dtype.
+    """
+    if isinstance(grad, ScatterGradient):  # always of its input's shape; only the dtype may differ
         if grad.dtype != dtype:
-            grad = ScatterGradient(shape, grad.index, grad.values.astype(dtype), grad.unique)
-        return grad
-    if type(grad) is not np.ndarray:
-        grad = np.array(grad)  # a scalar or an array subclass: a fresh copy
-    if grad.shape != shape:
-        grad = unbroadcast(grad, shape)
+            grad = ScatterGradient(grad.shape, grad.index, grad.values.astype(dtype), grad.unique)
+    else:
+        if type(grad) is not np.ndarray:
+            grad = np.array(grad)  # a scalar or an array subclass: a fresh copy
         if grad.shape != shape:
-            raise RuntimeError(
-                f"{type(node).__name__}.backward returned a gradient of shape {grad.shape} "
-                f"for an input of shape {shape}"
-            )
-    if grad.dtype != dtype:
-        grad = grad.astype(dtype)
+            grad = unbroadcast(grad, shape)
+        if grad.dtype != dtype:
+            grad = grad.astype(dtype)
+    if grad.shape != shape:
+        raise RuntimeError(
+            f"{type(node).__name__}.backward returned a gradient of shape {grad.shape} "
+            f"for an input of shape {shape}"
+        )
     return grad
 
 
@@ -688,10 +684,7 @@ class ScatterGradient:
     def dense(self):
         """The gradient as a new array."""
         array = np.zeros(self.shape, self.dtype)
-        if self.unique:
-            array[self.index] = self.values
-        else:
-            np.add.at(array, self.index, self.values)
+        self.add_to(array)
         return array
 
 

@@ -123,7 +123,7 @@ def _index_target(target, x, class_axis, ignore_index, function):
                 f"{classes - 1}, or ignore_index={ignore_index})"
             )
     if valid.all():
-        return target.astype(np.int64), valid  # a copy: the graph keeps it until backward
+        return target.astype(np.int64, copy=False), valid  # indexing keeps its own copy
     return np.where(valid, target, 0).astype(np.int64), valid
 
 

@@ -56,7 +56,7 @@ CONTRACT = {
 SIGNATURES = {
     (tg, "gradcheck"): "(fn, inputs, eps=1e-06, atol=1e-05, rtol=0.001)",
     (tg.Tensor, "__init__"): "(self, data, requires_grad=False, dtype=None)",
-    (tg.Tensor, "backward"): "(self, grad=None)",
+    (tg.Tensor, "backward"): "(self, grad=None, retain_graph=False)",
 }
 
 

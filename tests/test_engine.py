@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import tinygrad_ce as tg
 from tinygrad_ce import Function, GradcheckError, Tensor, gradcheck, no_grad
-from tinygrad_ce.engine import ScatterGradient, _sum_gradients
+from tinygrad_ce.engine import GradientSums, ScatterGradient
 
 rng = np.random.default_rng(1234)
 
@@ -69,16 +69,45 @@ def test_diamond_graph_runs_each_node_once():
     np.testing.assert_array_equal(x.grad, [5.0, 5.0])
 
 
-def test_backward_twice_doubles_leaf_grads_and_nothing_else():
+def test_backward_twice_with_retain_graph_doubles_leaf_grads_and_nothing_else():
     x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
     h = x * x
     y = (h * 2.0).sum()
-    y.backward()
+    y.backward(retain_graph=True)
     first = x.grad.copy()
     y.backward()
     np.testing.assert_allclose(x.grad, 2 * first)
     np.testing.assert_allclose(first, 4 * x.data)
     assert h.grad is None and y.grad is None  # intermediates keep no .grad
+    with pytest.raises(RuntimeError, match=r"second time.*retain_graph=True"):
+        y.backward()  # the second backward freed the graph
+    np.testing.assert_allclose(x.grad, 2 * first)  # and the failed third changed nothing
+
+
+def test_the_first_backward_frees_what_the_graph_saved():
+    x = Tensor(np.ones(1000), requires_grad=True)
+    y = x.exp()
+    loss = (y * 2.0).sum()
+    saved = weakref.ref(y.grad_fn.function.saved_tensors[0].base)
+    del y
+    loss.backward()
+    assert saved() is None  # Exp's saved output is gone although `loss` is still alive
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()
+
+
+def test_retain_grad_keeps_an_intermediates_gradient_and_others_stay_none():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = x * 3.0
+    k = h * h
+    h.retain_grad()
+    loss = k.sum() + h.sum()  # h used twice: its .grad is the sum
+    loss.retain_grad()
+    loss.backward()
+    np.testing.assert_allclose(h.grad, 2 * h.data + 1)
+    assert k.grad is None and loss.grad == 1.0
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).retain_grad()
 
 
 def test_grad_accumulates_across_different_graphs_and_zeroing_is_the_callers_job():
@@ -378,12 +407,17 @@ def test_tensor_facts():
     assert x.T.shape == (3, 2)
 
 
-def test_argmax_and_comparisons_are_plain_numpy_results():
+def test_argmax_and_comparisons_are_tensors_without_grad_that_numpy_accepts():
     x = Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 7.5]]), requires_grad=True)
     np.testing.assert_array_equal(x.argmax(axis=1), [1, 2])
-    assert x.argmax() == 5
+    assert x.argmax().item() == 5 and x.argmax().dtype == np.int64
+    assert x.argmax(axis=-1, keepdim=True).shape == (2, 1)
     for result in (x > 1.0, x == x, x < np.ones(3), x >= Tensor(np.zeros(3)), x != 0.0, x <= 2):
-        assert isinstance(result, np.ndarray) and result.dtype == np.bool_
+        assert isinstance(result, Tensor) and result.dtype == np.bool_
+        assert not result.requires_grad
+    pred, y = x.argmax(axis=1), np.array([1, 0])
+    assert np.mean(pred == y) == 0.5
+    assert (pred == Tensor(y)).float().mean().item() == 0.5
 
 
 # --------------------------------------------------------------------------- op specifics
@@ -639,7 +673,7 @@ def make_gradient(kind, seed):
         rows = np.array([0, 2, 3]) if kind == "scatter unique" else np.array([1, 1, 3])
         cols = np.array([1, 0, 2])
         values = local.standard_normal(3)
-        grad = ScatterGradient((4, 3), (rows, cols), values, unique=kind == "scatter unique")
+        grad = ScatterGradient((4, 3), (rows, cols), values)
         dense = np.zeros((4, 3))
         np.add.at(dense, (rows, cols), values)
         return grad, dense
@@ -647,22 +681,22 @@ def make_gradient(kind, seed):
     return array, array.copy()
 
 
-KINDS = ["owned array", "shared array", "scatter unique", "scatter repeated"]
+KINDS = ["array", "scatter unique", "scatter repeated"]
 
 
-@pytest.mark.parametrize("kind_a", KINDS)
-@pytest.mark.parametrize("kind_b", KINDS)
-def test_summing_two_gradients_of_any_kind(kind_a, kind_b):
-    a, dense_a = make_gradient(kind_a, 1)
-    b, dense_b = make_gradient(kind_b, 2)
-    total = _sum_gradients(a, kind_a == "owned array", b, kind_b == "owned array")
-    np.testing.assert_allclose(total, dense_a + dense_b)
-    for kind, grad, dense in ((kind_a, a, dense_a), (kind_b, b, dense_b)):
-        if kind == "shared array":
+@pytest.mark.parametrize("kinds", [(a, b, c) for a in KINDS for b in KINDS for c in KINDS])
+def test_gradient_sums_add_any_kinds_and_never_write_an_array_they_were_given(kinds):
+    grads = [make_gradient(kind, seed) for seed, kind in enumerate(kinds)]
+    sums, node = GradientSums(), object()
+    for grad, _ in grads:
+        sums.add(node, grad)
+    total = sums.pop(node)
+    np.testing.assert_allclose(total, sum(dense for _, dense in grads))
+    for grad, dense in grads:
+        if isinstance(grad, np.ndarray):
             np.testing.assert_array_equal(grad, dense)  # never written
             assert total is not grad
-    if "owned array" in (kind_a, kind_b):  # reused, not a new allocation
-        assert total is (a if kind_a == "owned array" else b)
+    assert sums.pop(node) is None  # popped: gone
 
 
 def test_gathers_large_and_small_unique_and_repeated_in_one_graph():

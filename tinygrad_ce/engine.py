@@ -1,35 +1,32 @@
-"""The autodiff engine: ``Tensor``, the ``Function`` base class, ``no_grad`` and the backward walk.
+"""The autodiff engine: ``Tensor``, ``Function``, ``no_grad`` and the backward walk.
 
-How a graph is recorded: every differentiable operation is a ``Function``. ``Function.apply``
-runs the op's ``forward`` on NumPy arrays and, when some input requires grad, keeps the
-``Function`` instance as the output's ``grad_fn``. That instance is the graph node: it holds the
-arrays ``forward`` saved and, in ``inputs``, an edge per forward input: the node that computed
-that input, the input itself when it is a leaf, or None when it needs no gradient. Edges point
-from a result back to what it was computed from, so a graph has no reference cycles and is freed
-by reference counting as soon as the last tensor of it is dropped. Edges lead to nodes, not to
-intermediate tensors, so an intermediate array that no backward saved is freed right away.
+Recording (forward). Every differentiable op is a ``Function`` subclass. ``Op.apply(x, y)`` runs
+``forward`` on the inputs' arrays and, when some input requires grad, records a ``Node``: the
+op's ``ctx`` and, per input, where that input came from (another ``Node``, a leaf ``Tensor`` or
+a ``Constant``). Edges point from a result back to what it was computed from, so a graph has no
+reference cycles and is freed by reference counting once the last tensor of it is dropped.
 
-How a gradient is computed (``Tensor.backward``): count, for every node, how many nodes of the
-graph consume its output; then walk from the output, running a node's ``backward`` once all its
-consumers have passed their gradient to it. That is a topological order found without recursion,
-so graphs of any depth work. Gradients of intermediate nodes live in a dict for the duration of
-the walk; only leaves keep theirs, in ``.grad``.
+Backward (``Tensor.backward``), the whole algorithm:
 
-Memory: the walk never writes into an array it did not make, except where it knows no one else
-holds it: sums it allocated itself, and the results of ops marked ``fresh_gradients``. Those it
-adds into in place and gives to leaves without copying. Indexing's gradient is a
-``ScatterGradient`` (zero except at the picked entries) that is added in where it lands, so a
-gather from a large array never builds a large array of zeros.
+1. count, for every node, how many nodes consume its output;
+2. hand the output its gradient; run a node's ``backward`` once every consumer has handed it
+   a gradient (this is a topological order, found without recursion);
+3. where a node is used twice its gradients are summed; leaves add theirs into ``.grad``.
 
-The primitive ops themselves live in ``tinygrad_ce.ops``; this file only dispatches to them.
+The one optimisation lives in ``GradientSums``: how sums are stored, not what they are.
+
+Safety: ops get read-only views of their inputs; a tensor changed in place after an op saved it
+makes that op's backward raise (a version counter, as in PyTorch); the first backward releases
+what the graph saved unless ``retain_graph=True``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-import math
 import threading
+import weakref
 
 import numpy as np
 
@@ -42,9 +39,8 @@ class _ThreadState(threading.local):
     def __init__(self):
         self.grad_enabled = True
         self.saved = []  # grad_enabled values to restore, one per open no_grad block
-        # Callables observe(node, grad, input_grads) run at each node of a backward walk;
-        # ``tinygrad_ce.viz.trace`` uses this to print the chain rule step by step.
-        self.backward_observers = []
+        self.observers = []  # callables told about each node a backward walk runs (viz.trace)
+        self.backward_observers = self.observers  # the v1 name, until viz moves to observe_backward
 
 
 _state = _ThreadState()
@@ -63,20 +59,13 @@ def is_grad_enabled() -> bool:
 
 
 class no_grad:
-    """Context manager and decorator: ops inside it record no graph (in this thread only).
-
-    As a decorator it works with or without parentheses, and on generator functions too (the
-    generator runs without grad each time it is resumed).
+    """Context manager and decorator (with or without parentheses, generators too): ops inside
+    record no graph, in this thread only.
 
     >>> w = Tensor([1.0, 2.0], requires_grad=True)
     >>> with no_grad():
     ...     y = w * 2
     >>> y.requires_grad
-    False
-    >>> @no_grad()
-    ... def predict(x):
-    ...     return x * w
-    >>> predict(Tensor([3.0, 4.0])).requires_grad
     False
     """
 
@@ -124,27 +113,53 @@ class no_grad:
         return without_grad
 
 
-# --------------------------------------------------------------------------- Function
+@contextlib.contextmanager
+def observe_backward(callback):
+    """Inside it, each backward walk in this thread calls ``callback(node, grad, input_grads)``
+    after running a node: copies of its gradient and of what it passes to each input (or None).
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> seen = []
+    >>> with observe_backward(lambda node, g, gs: seen.append(node.name)):
+    ...     (x * x).sum().backward()
+    >>> seen
+    ['Sum', 'Mul']
+    """
+    _state.observers.append(callback)
+    try:
+        yield callback
+    finally:
+        _state.observers.remove(callback)
+
+
+# --------------------------------------------------------------------------- Function and Node
+
+
+def _read_only(array):
+    """A read-only view: what ops get to see of arrays they must not change."""
+    if not isinstance(array, np.ndarray):
+        return array
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def _memory_owner(array):
+    """The array that owns ``array``'s memory (NumPy points every view straight at it)."""
+    return array if array.base is None else array.base
 
 
 class Function:
-    """Base class of every differentiable op; an instance is one node of a graph (the ``ctx``).
+    """Base class of every differentiable op: write ``forward`` and ``backward`` side by side.
 
-    Subclasses write two static methods, side by side:
-
-    - ``forward(ctx, *arrays, **kwargs)``: NumPy arrays in, one NumPy array out. Save what
-      ``backward`` needs with ``ctx.save_for_backward(...)`` or as attributes of ``ctx``.
-    - ``backward(ctx, grad)``: the gradient of the output in, one gradient per forward input out
-      (a tuple, or a single array for a one-input op; ``None`` where no gradient is needed).
-      A gradient may have the broadcast shape: the engine sums it back to the input's shape.
-      ``grad`` is read-only: compute new arrays (``grad * mask``), never write into it.
-
-    ``Op.apply(*inputs, **kwargs)`` takes Tensors (other positional values are constants that get
-    no gradient), returns a Tensor, and records the graph. Keyword arguments reach ``forward``
-    unchanged and are not differentiated.
+    - ``forward(ctx, *arrays, **kwargs)``: read-only NumPy arrays in, one NumPy array out. Keep
+      what backward needs with ``ctx.save_for_backward(...)`` (checked for in-place changes).
+    - ``backward(ctx, grad)``: dL/d(output) in (read-only), one dL/d(input) per positional input
+      out (``None`` where ``ctx.needs_input_grad`` is False, or for a constant). A gradient may
+      have the broadcast shape: the engine sums it back to the input's shape.
 
     >>> class Square(Function):
-    ...     '''y = x**2;  dy/dx = 2x'''
+    ...     '''y = x**2;  dL/dx = g * 2x'''
     ...     @staticmethod
     ...     def forward(ctx, x):
     ...         ctx.save_for_backward(x)
@@ -159,19 +174,8 @@ class Function:
     array([2., 6.], dtype=float32)
     """
 
-    # Set by ``apply`` (declared here so readers and linters see them). Besides these, a node
-    # that is recorded gets ``inputs`` (its edges), ``output_shape`` and ``output_dtype``.
     needs_input_grad: tuple[bool, ...] = ()
     saved_tensors: tuple = ()
-
-    # Two promises an op may make, so the engine can reuse gradient arrays instead of copying
-    # them (which saves memory and a pass over it). Leave them False when in doubt.
-    # fresh_gradients: every array backward returns is newly allocated and referenced nowhere
-    # else (a different one for each input; not ``grad``, not a view of it or of a saved array).
-    fresh_gradients = False
-    # passes_grad_on: backward may return the ``grad`` it got, unchanged, and keeps no
-    # reference to it (``Add``, ``Sub``).
-    passes_grad_on = False
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -182,60 +186,354 @@ class Function:
         raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
 
     def save_for_backward(self, *arrays):
-        """Keep arrays for ``backward``; read them back as ``ctx.saved_tensors``."""
-        self.saved_tensors = arrays
+        """Keep arrays for ``backward``; read them back (read-only) as ``ctx.saved_tensors``."""
+        self.saved_tensors = tuple(_read_only(a) for a in arrays)
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
-        """Run ``forward`` on the inputs' arrays and record the node when a gradient is needed."""
+        """Run ``forward`` on the inputs' arrays; record a ``Node`` when a gradient is needed.
+
+        Positional Tensors may be differentiated; other positional values and keyword arguments
+        are constants.
+        """
+        for key, value in kwargs.items():
+            if isinstance(value, Tensor):
+                raise TypeError(
+                    f"{cls.__name__}.apply: keyword argument {key!r} is a Tensor; keyword "
+                    f"arguments are constants, pass tensors positionally"
+                )
         ctx = cls()
-        recording = _state.grad_enabled
-        arrays, needs, any_need = [], [], False
-        for x in inputs:
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-                need = recording and x.requires_grad
-                any_need = any_need or need
-                needs.append(need)
-            else:  # a constant: a number or a NumPy array
-                arrays.append(x)
-                needs.append(False)
-        ctx.needs_input_grad = needs = tuple(needs)
+        ctx.needs_input_grad = tuple(
+            _state.grad_enabled and isinstance(x, Tensor) and x.requires_grad for x in inputs
+        )
+        arrays = [_read_only(x._data if isinstance(x, Tensor) else x) for x in inputs]
         out = cls.forward(ctx, *arrays, **kwargs)
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)  # NumPy reductions and scalar indexing return NumPy scalars
-        if any_need and out.dtype.kind == "f":
-            # One edge per input: the node that made it, or the leaf itself. Intermediate tensors
-            # and constants are not referenced, so their arrays are freed unless forward saved them.
-            ctx.inputs = tuple(
-                [
-                    (x if x.grad_fn is None else x.grad_fn) if need else None
-                    for x, need in zip(inputs, needs)
-                ]
+        if isinstance(out, tuple | list):
+            raise TypeError(
+                f"{cls.__name__}.forward returned a {type(out).__name__}: multi-output ops are not "
+                f"supported; write one op per output"
             )
-            ctx.output_shape = out.shape
-            ctx.output_dtype = out.dtype
-            return Tensor._make(out, ctx)
-        return Tensor._make(out, None)
+        out = np.asarray(out)  # NumPy reductions and scalar indexing give NumPy scalars
+        tensors = [x for x in inputs if isinstance(x, Tensor)]
+        owner = _memory_owner(out)
+        version = next((t._version_counter for t in tensors if owner is t._owner()), None)
+        if version is not None and not out.flags.writeable:  # a view of an input: writable again,
+            out = out.view()  # sharing that input's version counter, as views do in PyTorch
+            with contextlib.suppress(ValueError):
+                out.flags.writeable = True
+        if not any(ctx.needs_input_grad) or out.dtype.kind != "f":
+            return Tensor._make(out, None, version)
+        node = Node(ctx, inputs, out)
+        result = Tensor._make(out, node, version)
+        node.saved_versions = _saved_versions(ctx, [*tensors, result])
+        return result
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
 
 
+def _saved_versions(ctx, tensors):
+    """(version counter, version now, shape) of each tensor whose memory ``ctx`` saved."""
+    saved = {id(_memory_owner(a)) for a in ctx.saved_tensors if isinstance(a, np.ndarray)}
+    return tuple(
+        (t._version_counter, t._version_counter.count, t.shape)
+        for t in tensors
+        if id(t._owner()) in saved
+    )
+
+
+class Constant:
+    """An op input that gets no gradient (a number, an array, a tensor without grad); kept as
+    pictures show it: its shape, dtype, and its value when small."""
+
+    __slots__ = ("dtype", "shape", "value")
+
+    def __init__(self, x):
+        array = x._data if isinstance(x, Tensor) else x
+        self.shape = getattr(array, "shape", ())
+        self.dtype = getattr(array, "dtype", None)
+        self.value = array if np.size(array) <= 64 else None
+
+
+class Node:
+    """One recorded op: its ``ctx`` (``function``) and where each of its inputs came from.
+
+    ``inputs[i]`` is the ``Node`` that computed input i, the leaf ``Tensor`` itself, or a
+    ``Constant``. ``shape`` and ``dtype`` are the output's; ``value`` is the output array when
+    it has at most 64 elements (pictures show it), else None.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "dtype",
+        "function",
+        "inputs",
+        "released",
+        "retained",
+        "saved_versions",
+        "shape",
+        "value",
+    )
+
+    def __init__(self, function, inputs, out):
+        self.function = function
+        self.inputs = tuple(
+            (x.grad_fn or x) if need else Constant(x)
+            for x, need in zip(inputs, function.needs_input_grad)
+        )
+        self.shape, self.dtype = out.shape, out.dtype
+        self.value = out if out.size <= 64 else None
+        self.saved_versions = ()
+        self.released = False
+        self.retained = None  # a weakref to the output tensor, after retain_grad()
+
+    @property
+    def name(self):
+        return type(self.function).__name__
+
+    def run_backward(self, grad, retain_graph):
+        """dL/d(output) in; dL/d(input) out, one per input, each fitted to its input's shape."""
+        if self.released:
+            raise RuntimeError(
+                f"{self.name}: trying to backward through the graph a second time; the first "
+                f"backward freed it. Pass retain_graph=True to the first backward to keep it."
+            )
+        for counter, version, shape in self.saved_versions:
+            if counter.count != version:
+                raise RuntimeError(
+                    f"{self.name}: a tensor of shape {shape} that it saved for backward was "
+                    f"changed in place: it is at version {counter.count}; expected version "
+                    f"{version}"
+                )
+        grads = type(self.function).backward(self.function, _read_only(grad))
+        if isinstance(grads, list):
+            grads = tuple(grads)
+        elif not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(self.inputs):
+            raise RuntimeError(
+                f"{self.name}.backward returned {len(grads)} gradients for "
+                f"{len(self.inputs)} inputs"
+            )
+        if not retain_graph:
+            self.release()
+        return tuple(
+            None if g is None or isinstance(x, Constant) else self._fit(g, x)
+            for g, x in zip(grads, self.inputs)
+        )
+
+    def _fit(self, grad, source):
+        """The gradient for ``source`` with its shape (broadcasting undone) and dtype."""
+        shape, dtype = source.shape, source.dtype
+        if isinstance(grad, ScatterGradient):  # always of its input's shape already
+            return grad if grad.values.dtype == dtype else grad.astype(dtype)
+        grad = np.asarray(grad)  # a NumPy scalar from 0-d arithmetic becomes a 0-d array
+        if grad.shape != shape:
+            grad = unbroadcast(grad, shape)
+        if grad.shape != shape:
+            raise RuntimeError(
+                f"{self.name}.backward returned a gradient of shape {grad.shape} for an input "
+                f"of shape {shape}"
+            )
+        return grad if grad.dtype == dtype else grad.astype(dtype)
+
+    def release(self):
+        """Drop what the op saved for backward (the first backward does, unless retain_graph)."""
+        self.released = True
+        self.saved_versions = ()
+        with contextlib.suppress(TypeError):  # an op class with __slots__ has no __dict__
+            vars(self.function).clear()
+
+    def __repr__(self):
+        return f"<{self.name}>"
+
+
+# --------------------------------------------------------------------------- the backward walk
+
+
+def backward_walk(root, grad, retain_graph=False):
+    """Add d(root)/d(leaf), weighted by ``grad``, into ``.grad`` of every leaf under ``root``."""
+    if root.grad_fn is None:  # the root is a leaf itself
+        accumulate_into(root, grad)
+        return
+    # 1. How many nodes consume each node's output.
+    consumers = {}
+    stack = [root.grad_fn]
+    while stack:
+        for source in stack.pop().inputs:
+            if isinstance(source, Node):
+                if source not in consumers:
+                    consumers[source] = 0
+                    stack.append(source)
+                consumers[source] += 1
+    # 2. Run each node once all its consumers have handed it their gradient.
+    sums = GradientSums()
+    sums.add(root.grad_fn, grad)
+    ready = [root.grad_fn]
+    while ready:
+        node = ready.pop()
+        node_grad = sums.pop(node)  # dL/d(node's output), summed over its consumers
+        if node_grad is None:  # nothing flowed here (e.g. every consumer was a constant's op)
+            input_grads = (None,) * len(node.inputs)
+            if not retain_graph:
+                node.release()
+        else:
+            if node.retained is not None and node.retained() is not None:
+                accumulate_into(node.retained(), node_grad)  # retain_grad(): keep a copy
+            input_grads = node.run_backward(node_grad, retain_graph)  # the chain rule
+            for observe in _state.observers:
+                observe(node, node_grad.copy(), tuple(_copy(g) for g in input_grads))
+        # 3. Hand each input its gradient: sum at nodes, accumulate at leaves.
+        for source, input_grad in zip(node.inputs, input_grads):
+            if isinstance(source, Tensor) and input_grad is not None:
+                accumulate_into(source, input_grad)
+            elif isinstance(source, Node):
+                if input_grad is not None:
+                    sums.add(source, input_grad)
+                consumers[source] -= 1
+                if consumers[source] == 0:
+                    ready.append(source)
+
+
+def accumulate_into(tensor, grad):
+    """tensor.grad += grad (a copy of grad the first time: .grad is the tensor's own array)."""
+    if tensor.grad is None:
+        tensor.grad = _copy(grad)
+    elif isinstance(grad, ScatterGradient):
+        grad.add_to(tensor.grad)
+    else:
+        tensor.grad += grad
+
+
+def _copy(grad):
+    if grad is None:
+        return None
+    return grad.dense() if isinstance(grad, ScatterGradient) else np.array(grad, copy=True)
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, to get back ``shape``.
+
+    The one place broadcasting is undone: ops return gradients of the broadcast shape.
+
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    >>> unbroadcast(np.ones((2, 3)), (2, 1))
+    array([[3.],
+           [3.]])
+    """
+    lead = grad.ndim - len(shape)
+    if lead < 0:
+        return grad  # not a broadcast of shape at all; the caller reports the mismatch
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    if lead or stretched:
+        grad = grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True)
+    return grad.reshape(grad.shape[lead:]) if lead else grad
+
+
+# ------------------------------------------------- optimisation: how gradients are stored
+
+
+class ScatterGradient:
+    """Zeros except at ``index``, where it holds ``values``: the gradient of ``x[index]``.
+
+    Indexing's backward returns one instead of a large array of zeros with a few entries set; it
+    is added in where it lands, so picking N entries costs work in proportion to N. An op's
+    backward never receives one: the walk makes it a full array first.
+    """
+
+    __slots__ = ("index", "shape", "values")
+
+    def __init__(self, shape, index, values):
+        self.shape, self.index, self.values = shape, index, values
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    def astype(self, dtype):
+        return ScatterGradient(self.shape, self.index, self.values.astype(dtype))
+
+    def add_to(self, array):
+        """array[index] += values, in place; an index picked twice adds twice."""
+        np.add.at(array, self.index, self.values)
+
+    def dense(self):
+        array = np.zeros(self.shape, self.values.dtype)
+        self.add_to(array)
+        return array
+
+
+class GradientSums:
+    """The walk's running sums, one per node: ``add(node, g)`` is just ``sum[node] += g``.
+
+    Only the storage is clever, to save memory and copies (skip this on a first reading): an
+    array an op returned may be shared (its ``grad``, a view, a saved array), so it is never
+    written into; the first time two gradients meet, their sum is a new array that belongs to
+    this object, and later gradients are added into it in place.
+    """
+
+    def __init__(self):
+        self.sums = {}
+        self.owned = set()  # the nodes whose sum is an array made here
+
+    def add(self, node, grad):
+        if node not in self.sums:
+            self.sums[node] = grad
+            return
+        total = self.sums[node]
+        if node in self.owned:
+            if isinstance(grad, ScatterGradient):
+                grad.add_to(total)
+            else:
+                total += grad
+            return
+        if isinstance(total, ScatterGradient):  # put the full array (if any) first
+            total, grad = grad, total
+        if isinstance(grad, ScatterGradient):
+            total = _copy(total)
+            grad.add_to(total)
+        else:
+            total = total + grad
+        self.sums[node] = total
+        self.owned.add(node)
+
+    def pop(self, node):
+        """The finished sum for ``node`` as an array (None if nothing flowed into it)."""
+        self.owned.discard(node)
+        grad = self.sums.pop(node, None)
+        return grad.dense() if isinstance(grad, ScatterGradient) else grad
+
+
 # --------------------------------------------------------------------------- Tensor
+
+# Tensor's op methods (+, exp, sum, reshape, ...) live in tensor_methods.py; they use the ops,
+# which use Function above, so they are imported only now.
+from tinygrad_ce import tensor_methods  # noqa: E402
+from tinygrad_ce.tensor_methods import TensorMethods  # noqa: E402
+
+
+class VersionCounter:
+    """How many times a tensor's memory was changed in place; views of it share one counter."""
+
+    __slots__ = ("count",)
+
+    def __init__(self):
+        self.count = 0
 
 
 def _as_array(data, dtype):
     """The array a new Tensor holds: always a copy, with the contract's dtype rules."""
     if isinstance(data, Tensor):
-        data = data.data
-    if isinstance(data, np.ndarray | np.generic):
-        array = np.array(data, dtype=dtype)  # a NumPy array keeps its dtype
-    else:
-        array = np.array(data, dtype=dtype)
-        if dtype is None and array.dtype.kind == "f":
+        data = data._data
+    from_python = not isinstance(data, np.ndarray | np.generic)
+    array = np.array(data, dtype=dtype)
+    if from_python and dtype is None:
+        if array.dtype.kind == "f":
             array = array.astype(np.float32)  # Python floats become float32, as in PyTorch
-        elif dtype is None and array.dtype.kind in "iu":
+        elif array.dtype.kind == "u" or (array.dtype == object and array.size):
+            raise OverflowError(f"a Python int in {data!r} does not fit in int64")
+        elif array.dtype.kind == "i":
             array = array.astype(np.int64)
     if array.dtype.kind not in "biuf":
         raise TypeError(
@@ -245,33 +543,11 @@ def _as_array(data, dtype):
     return array
 
 
-def _lift(value):
-    """An operand for a binary op: Tensors and NumPy values pass through; lists become Tensors.
-
-    Python scalars stay Python scalars so that NumPy's promotion rules apply
-    (``float32 tensor * 2.0`` stays float32).
-    """
-    if isinstance(value, list | tuple):
-        return Tensor(value)
-    return value
-
-
-def _axis_arg(axis, dim):
-    if dim is not None:
-        if axis is not None:
-            raise TypeError("give either axis or dim, not both")
-        return dim
-    return axis
-
-
-class Tensor:
+class Tensor(TensorMethods):
     """An n-d array with reverse-mode autodiff.
 
     ``data`` is a NumPy array (a copy of what you pass). NumPy arrays keep their dtype; Python
     floats become float32 and Python ints int64. Only floating tensors may require grad.
-
-    A NumPy array used directly as an operand (``t * mask``) is a constant and is not copied,
-    like ``torch.from_numpy``: do not change it before ``backward`` has run.
 
     >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> y = (x * x).sum()
@@ -281,116 +557,60 @@ class Tensor:
            [6., 8.]], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "data", "grad", "grad_fn", "requires_grad")
-    # NumPy defers to our reflected operators, so ``ndarray + Tensor`` is a Tensor.
-    __array_ufunc__ = None
+    __slots__ = ("__weakref__", "_data", "_version_counter", "grad", "grad_fn", "requires_grad")
+    __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray + Tensor is ours
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _as_array(data, dtype)
-        if requires_grad and self.data.dtype.kind != "f":
+        self._data = _as_array(data, dtype)
+        if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(
-                f"only floating-point tensors can require grad, got dtype {self.data.dtype}"
+                f"only floating-point tensors can require grad, got dtype {self._data.dtype}"
             )
         self.requires_grad = bool(requires_grad)
         self.grad = None
         self.grad_fn = None
+        self._version_counter = VersionCounter()
 
     @classmethod
-    def _make(cls, data, grad_fn):
-        """A tensor computed by an op: no copy, and it requires grad iff it has a node."""
+    def _make(cls, data, grad_fn, version_counter=None):
+        """A tensor computed by an op: no copy; it requires grad iff it has a node."""
         tensor = cls.__new__(cls)
-        tensor.data = data
-        tensor.grad = None
-        tensor.grad_fn = grad_fn
+        tensor._data, tensor.grad_fn, tensor.grad = data, grad_fn, None
         tensor.requires_grad = grad_fn is not None
+        tensor._version_counter = version_counter or VersionCounter()
         return tensor
 
-    # ------------------------------------------------------------------ array facts
+    @property
+    def data(self):
+        """The NumPy array. Assigning to it counts as an in-place change (see ``_version``)."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._version_counter.count += 1
 
     @property
-    def shape(self):
-        return self.data.shape
+    def _version(self):
+        """How many in-place changes this tensor's memory has seen (backward checks it)."""
+        return self._version_counter.count
 
-    @property
-    def ndim(self):
-        return self.data.ndim
-
-    @property
-    def dtype(self):
-        return self.data.dtype
-
-    @property
-    def size(self):
-        return self.data.size
+    def _owner(self):
+        return _memory_owner(self._data)
 
     @property
     def is_leaf(self):
         """True for tensors made by the user (not by an op that recorded a graph)."""
         return self.grad_fn is None
 
-    def numpy(self):
-        """The underlying NumPy array (shared, not copied; like PyTorch's ``numpy()``)."""
-        return self.data
-
-    def item(self):
-        """The single element as a Python number.
-
-        >>> Tensor([2.5]).item()
-        2.5
-        """
-        if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.item()
-
-    def tolist(self):
-        """The data as (nested) Python lists.
-
-        >>> Tensor([[1, 2], [3, 4]]).tolist()
-        [[1, 2], [3, 4]]
-        """
-        return self.data.tolist()
-
-    def detach(self):
-        """A tensor sharing this one's data, cut from the graph (gradients stop here).
-
-        >>> x = Tensor([1.0], requires_grad=True)
-        >>> (x * 2).detach().requires_grad
-        False
-        """
-        return Tensor._make(self.data, None)
-
-    def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
-
-    def __len__(self):
-        return len(self.data)
-
-    def __bool__(self):
-        return bool(self.data)
-
-    def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
-        extras = ""
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras += f", dtype={self.data.dtype}"
-        if self.grad_fn is not None:
-            extras += f", grad_fn={self.grad_fn!r}"
-        elif self.requires_grad:
-            extras += ", requires_grad=True"
-        return f"Tensor({body}{extras})"
-
-    __hash__ = object.__hash__  # comparisons return arrays, so keep identity hashing
-
     # ------------------------------------------------------------------ backward
 
-    def backward(self, grad=None):
+    def backward(self, grad=None, retain_graph=False):
         """Accumulate d(self)/d(leaf), weighted by ``grad``, into ``.grad`` of every leaf.
 
-        ``grad`` is the gradient of some final scalar with respect to this tensor; it may be left
-        out only when this tensor holds one element (it is then 1). Leaves accumulate (``+=``)
-        across calls, like PyTorch: zero them yourself between steps.
+        ``grad`` (dL/d(self)) may be left out only for a one-element tensor (it is then 1).
+        Leaves accumulate (``+=``) across calls, like PyTorch: zero them between steps. The
+        graph's saved arrays are released unless ``retain_graph=True``.
 
         >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
         >>> (x * x).backward(grad=[1.0, 0.0, -1.0])
@@ -403,439 +623,36 @@ class Tensor:
                 "made it had requires_grad=True (or it was computed under no_grad)"
             )
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward() without a grad argument needs a one-element tensor, got shape "
                     f"{self.shape}; pass grad= of that shape (e.g. loss.sum().backward())"
                 )
-            grad = np.ones_like(self.data)
+            grad = np.ones_like(self._data)
         else:
-            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
-            if grad.shape != self.data.shape:
+            grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
+            if grad.shape != self.shape:
                 raise RuntimeError(
                     f"backward() grad has shape {grad.shape}, but the tensor has shape "
                     f"{self.shape}; they must be equal"
                 )
-            grad = grad.astype(self.data.dtype, copy=False)
-        _backward_walk(self, grad)
+            grad = grad.astype(self.dtype, copy=False)
+        backward_walk(self, grad, retain_graph)
 
-    # ------------------------------------------------------------------ arithmetic
+    def retain_grad(self):
+        """Keep this intermediate's ``.grad`` after backward (leaves always keep theirs).
 
-    def __add__(self, other):
-        return ops.Add.apply(self, _lift(other))
-
-    def __radd__(self, other):
-        return ops.Add.apply(_lift(other), self)
-
-    def __sub__(self, other):
-        return ops.Sub.apply(self, _lift(other))
-
-    def __rsub__(self, other):
-        return ops.Sub.apply(_lift(other), self)
-
-    def __mul__(self, other):
-        return ops.Mul.apply(self, _lift(other))
-
-    def __rmul__(self, other):
-        return ops.Mul.apply(_lift(other), self)
-
-    def __truediv__(self, other):
-        return ops.Div.apply(self, _lift(other))
-
-    def __rtruediv__(self, other):
-        return ops.Div.apply(_lift(other), self)
-
-    def __neg__(self):
-        return ops.Neg.apply(self)
-
-    def __pow__(self, exponent):
-        return ops.Pow.apply(self, _lift(exponent))
-
-    def __rpow__(self, base):
-        return ops.Pow.apply(_lift(base), self)
-
-    def __matmul__(self, other):
-        return ops.MatMul.apply(self, _lift(other))
-
-    def __rmatmul__(self, other):
-        return ops.MatMul.apply(_lift(other), self)
-
-    # ------------------------------------------------------------------ elementwise
-
-    def exp(self):
-        """e**x, elementwise."""
-        return ops.Exp.apply(self)
-
-    def log(self):
-        """Natural logarithm, elementwise."""
-        return ops.Log.apply(self)
-
-    def log1p(self):
-        """log(1 + x), accurate for tiny x."""
-        return ops.Log1p.apply(self)
-
-    def relu(self):
-        """max(x, 0), elementwise (gradient 0 at x = 0, as PyTorch)."""
-        return ops.ReLU.apply(self)
-
-    def tanh(self):
-        """Hyperbolic tangent, elementwise."""
-        return ops.Tanh.apply(self)
-
-    def sigmoid(self):
-        """1 / (1 + e**-x), elementwise, without overflow for large |x|."""
-        return ops.Sigmoid.apply(self)
-
-    # ------------------------------------------------------------------ reductions
-
-    def sum(self, axis=None, keepdims=False, *, dim=None):
-        """Sum over ``axis`` (an int, a tuple of ints, or None for all).
-
-        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
-        Tensor([4., 6.])
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 3
+        >>> y.retain_grad()
+        >>> (y * y).sum().backward()
+        >>> y.grad
+        array([ 6., 12.], dtype=float32)
         """
-        return ops.Sum.apply(self, axis=_axis_arg(axis, dim), keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False, *, dim=None):
-        """Mean over ``axis``: the sum divided by the number of elements summed.
-
-        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).mean(axis=1)
-        Tensor([1.5, 3.5])
-        """
-        axis = _axis_arg(axis, dim)
-        if axis is None:
-            count = self.data.size
-        else:
-            axes = (axis,) if isinstance(axis, int | np.integer) else axis
-            count = math.prod(self.data.shape[a] for a in axes)
-        return self.sum(axis=axis, keepdims=keepdims) / count
-
-    def max(self, axis=None, keepdims=False, *, dim=None):
-        """Maximum over ``axis``; tied maxima share the gradient equally (like ``torch.amax``).
-
-        >>> Tensor([[1.0, 5.0], [7.0, 2.0]]).max(axis=1)
-        Tensor([5., 7.])
-        """
-        return ops.Max.apply(self, axis=_axis_arg(axis, dim), keepdims=keepdims)
-
-    def argmax(self, axis=None, *, dim=None):
-        """Index of the maximum, as a plain NumPy integer array (not differentiable).
-
-        >>> Tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(axis=1)
-        array([1, 0])
-        """
-        return np.argmax(self.data, axis=_axis_arg(axis, dim))
-
-    # ------------------------------------------------------------------ shape
-
-    def reshape(self, *shape):
-        """The same elements in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``).
-
-        >>> Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, 2).shape
-        (2, 2)
-        """
-        if len(shape) == 1 and isinstance(shape[0], tuple | list):
-            shape = tuple(shape[0])
-        return ops.Reshape.apply(self, shape=shape)
-
-    def transpose(self, *axes):
-        """Permute the axes (all reversed when none are given), like ``numpy.transpose``.
-
-        >>> Tensor([[1.0, 2.0, 3.0]]).transpose().shape
-        (3, 1)
-        """
-        if len(axes) == 1 and isinstance(axes[0], tuple | list):
-            axes = tuple(axes[0])
-        return ops.Transpose.apply(self, axes=axes or None)
-
-    @property
-    def T(self):
-        """All axes reversed, as ``numpy.ndarray.T``."""
-        return self.transpose()
-
-    def __getitem__(self, index):
-        """NumPy indexing: slices, None, Ellipsis, integer arrays, boolean masks, and mixes.
-
-        >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
-        >>> x[[0, 0, 2]].sum().backward()   # a repeated index accumulates its gradient
-        >>> x.grad
-        array([2., 0., 1.], dtype=float32)
-        """
-        # Index arrays may come as Tensors; indices are not differentiable, so use their data.
-        if isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        elif isinstance(index, Tensor):
-            index = index.data
-        return ops.GetItem.apply(self, index=index)
-
-    # ------------------------------------------------------------------ comparisons
-
-    def _compare(self, other, numpy_op):
-        other = other.data if isinstance(other, Tensor) else other
-        return numpy_op(self.data, other)
-
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
-
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
 
 
-def where(condition, x, y):
-    """Elementwise ``x`` where ``condition`` holds, else ``y`` (differentiable in ``x`` and ``y``).
-
-    The condition is a boolean array (or Tensor); it broadcasts with ``x`` and ``y``.
-
-    >>> a = Tensor([1.0, -2.0, 3.0], requires_grad=True)
-    >>> where(a > 0, a, 0.0).sum().backward()
-    >>> a.grad
-    array([1., 0., 1.], dtype=float32)
-    """
-    # A copy of the condition: the graph keeps it until backward, and the caller's may change.
-    condition = np.array(condition.data if isinstance(condition, Tensor) else condition, bool)
-    return ops.Where.apply(_lift(x), _lift(y), condition=condition)
-
-
-# --------------------------------------------------------------------------- the backward walk
-
-
-def unbroadcast(grad, shape):
-    """Sum ``grad`` over the axes that broadcasting added or stretched, to get back ``shape``.
-
-    The one place broadcasting is undone: ops return gradients of the broadcast shape, and the
-    engine calls this (then checks the shape) before handing a gradient to an input.
-
-    >>> unbroadcast(np.ones((2, 3)), (3,))
-    array([2., 2., 2.])
-    >>> unbroadcast(np.ones((2, 3)), (2, 1))
-    array([[3.],
-           [3.]])
-    """
-    lead = grad.ndim - len(shape)
-    if lead < 0:
-        return grad  # not a broadcast of shape at all; the caller reports the mismatch
-    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    axes = tuple(range(lead)) + stretched
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    if lead:
-        grad = grad.reshape(grad.shape[lead:])
-    return grad
-
-
-def _fit_gradient(grad, shape, dtype, node):
-    """Bring an op's gradient to the shape and dtype of the input it is for, checking the shape.
-
-    The walk calls this only when the gradient is not already an array of that shape and dtype.
-    """
-    if isinstance(grad, ScatterGradient):  # always of its input's shape; only the dtype may differ
-        if grad.dtype != dtype:
-            grad = ScatterGradient(grad.shape, grad.index, grad.values.astype(dtype), grad.unique)
-    else:
-        if type(grad) is not np.ndarray:
-            grad = np.array(grad)  # a scalar or an array subclass: a fresh copy
-        if grad.shape != shape:
-            grad = unbroadcast(grad, shape)
-        if grad.dtype != dtype:
-            grad = grad.astype(dtype)
-    if grad.shape != shape:
-        raise RuntimeError(
-            f"{type(node).__name__}.backward returned a gradient of shape {grad.shape} "
-            f"for an input of shape {shape}"
-        )
-    return grad
-
-
-class ScatterGradient:
-    """A gradient that is zero except at ``index``, where it holds ``values``: d/dx of x[index].
-
-    ``GetItem``'s backward returns one instead of a full array of zeros with a few entries set.
-    The engine adds it into whatever gradient it meets (``np.add.at``, or a plain ``+=`` when no
-    element is picked twice), so picking N entries out of a large array costs work in
-    proportion to N, not to the array's size. An op's backward never receives one: the engine
-    turns it into an array first.
-    """
-
-    __slots__ = ("dtype", "index", "shape", "unique", "values")
-
-    def __init__(self, shape, index, values, unique):
-        self.shape, self.dtype, self.index = shape, values.dtype, index
-        self.values, self.unique = values, unique
-
-    def add_to(self, array):
-        """array[index] += values, in place (repeated indices add up)."""
-        if self.unique:
-            array[self.index] += self.values
-        else:
-            np.add.at(array, self.index, self.values)  # unbuffered: x[[0, 0]] gets both
-
-    def dense(self):
-        """The gradient as a new array."""
-        array = np.zeros(self.shape, self.dtype)
-        self.add_to(array)
-        return array
-
-
-def _sum_gradients(a, a_owned, b, b_owned):
-    """a + b, reusing (adding into) an array this walk owns where there is one."""
-    if isinstance(a, ScatterGradient):  # put an array first if there is one
-        a, a_owned, b, b_owned = b, b_owned, a, a_owned
-    if isinstance(a, ScatterGradient):  # both scattered
-        total = a.dense()
-        b.add_to(total)
-        return total
-    if isinstance(b, ScatterGradient):
-        total = a if a_owned else a.copy()
-        b.add_to(total)
-        return total
-    if a_owned:
-        a += b
-        return a
-    if b_owned:
-        b += a
-        return b
-    return a + b
-
-
-def _accumulate_leaf(leaf, grad, owned=False):
-    if leaf.grad is not None:
-        if isinstance(grad, ScatterGradient):
-            grad.add_to(leaf.grad)
-        else:
-            leaf.grad += grad
-    elif isinstance(grad, ScatterGradient):
-        leaf.grad = grad.dense()
-    else:
-        # Keep the array only if this walk owns it; anything else may be shared with other
-        # gradients, saved by an op, or a read-only view, so the leaf gets a copy.
-        leaf.grad = grad if owned else np.array(grad, dtype=leaf.data.dtype, copy=True)
-
-
-def _hands_on(node_grad, input_grads):
-    """Whether a node's own gradient array, passed on unchanged (``Add``, ``Sub``), may change
-    owner: only if it is returned for one input and no other returned gradient may view it."""
-    passed = 0
-    for g in input_grads:
-        if g is node_grad:
-            passed += 1
-        elif isinstance(g, np.ndarray) and np.may_share_memory(g, node_grad):
-            return False
-    return passed == 1
-
-
-def _backward_walk(root, grad):
-    if root.grad_fn is None:
-        _accumulate_leaf(root, grad)
-        return
-
-    # 1. For every node reachable from the root: how many nodes consume its output.
-    consumers = {}
-    stack = [root.grad_fn]
-    while stack:
-        node = stack.pop()
-        for source in node.inputs:
-            if source is None or isinstance(source, Tensor):  # no gradient wanted, or a leaf
-                continue
-            if source in consumers:
-                consumers[source] += 1
-            else:
-                consumers[source] = 1
-                stack.append(source)
-
-    # 2. Run a node once all its consumers have handed it their gradient (a topological order).
-    # Gradients are summed in `pending`. Arrays this walk allocated, and those of ops with
-    # `fresh_gradients`, are `owned` (by id; an id is kept only while `pending` holds its
-    # array): they are added into in place and handed to a leaf without a copy. Any other array
-    # may be shared (a view, the caller's upstream gradient), so it is never modified.
-    observers = _state.backward_observers
-    pending = {root.grad_fn: grad}
-    owned = set()
-    ready = [root.grad_fn]
-    while ready:
-        node = ready.pop()
-        node_grad = pending.pop(node, None)
-        grad_owned = id(node_grad) in owned
-        if grad_owned:  # from here on `node_grad` keeps the array alive, not pending
-            owned.discard(id(node_grad))
-        inputs = node.inputs
-        pass_on = False
-        if node_grad is None:  # nothing flowed into this node; it still releases its inputs
-            input_grads = (None,) * len(inputs)
-        else:
-            if isinstance(node_grad, ScatterGradient):  # ops get arrays
-                node_grad, grad_owned = node_grad.dense(), True
-            given = node_grad.view()  # read-only: an op writing into its grad fails loudly
-            given.flags.writeable = False
-            input_grads = type(node).backward(node, given)
-            if type(input_grads) is not tuple:
-                input_grads = tuple(input_grads) if type(input_grads) is list else (input_grads,)
-            if len(input_grads) != len(inputs):
-                raise RuntimeError(
-                    f"{type(node).__name__}.backward returned {len(input_grads)} gradients for "
-                    f"{len(inputs)} inputs"
-                )
-            if id(given) in map(id, input_grads):  # handed on unchanged: use the array itself
-                input_grads = tuple(node_grad if g is given else g for g in input_grads)
-                if grad_owned and type(node).passes_grad_on:
-                    pass_on = _hands_on(node_grad, input_grads)
-            if observers:  # what they see of it, before anything is summed into it
-                shown_grad = node_grad.copy()
-        fresh = type(node).fresh_gradients
-        shown = [] if observers else None  # what observers see: copies, taken before any summing
-        for source, input_grad in zip(inputs, input_grads):
-            if source is None:
-                if shown is not None:
-                    shown.append(None)
-                continue
-            is_leaf = isinstance(source, Tensor)
-            if input_grad is not None:
-                if is_leaf:
-                    shape, dtype = source.data.shape, source.data.dtype
-                else:
-                    shape, dtype = source.output_shape, source.output_dtype
-                fit = input_grad
-                if type(fit) is not np.ndarray or fit.shape != shape or fit.dtype != dtype:
-                    fit = _fit_gradient(input_grad, shape, dtype, node)
-                owns = fresh or fit is not input_grad or (pass_on and input_grad is node_grad)
-                if shown is not None:
-                    shown.append(fit.dense() if isinstance(fit, ScatterGradient) else fit.copy())
-                if is_leaf:
-                    _accumulate_leaf(source, fit, owns)
-                elif source not in pending:
-                    pending[source] = fit
-                    if owns:
-                        owned.add(id(fit))
-                else:
-                    waiting = pending[source]
-                    waiting_owned = id(waiting) in owned
-                    owned.discard(id(waiting))
-                    total = _sum_gradients(waiting, waiting_owned, fit, owns)
-                    pending[source] = total
-                    owned.add(id(total))
-            elif shown is not None:
-                shown.append(None)
-            if not is_leaf:
-                remaining = consumers[source] - 1
-                consumers[source] = remaining
-                if remaining == 0:
-                    ready.append(source)
-        if shown is not None and node_grad is not None:
-            for observe in observers:
-                observe(node, shown_grad, tuple(shown))
-
-
-# The primitive ops subclass Function (above), so they are imported last; every use of ``ops``
-# in this file happens at call time.
-from tinygrad_ce import ops  # noqa: E402
+tensor_methods.Tensor = Tensor  # its methods make Tensors; the class exists only now

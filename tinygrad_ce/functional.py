@@ -21,7 +21,8 @@ import operator
 
 import numpy as np
 
-from tinygrad_ce.engine import Tensor, where
+from tinygrad_ce.engine import Tensor
+from tinygrad_ce.tensor_methods import where
 
 __all__ = [
     "binary_cross_entropy",

@@ -10,11 +10,9 @@ Two rules the engine takes care of, so no op here has to:
   back to each input's shape (``engine.unbroadcast``) and checks the result;
 - dtypes: gradients are cast to each input's dtype.
 
-What each op does have to do: skip gradients nobody needs (``ctx.needs_input_grad``), and never
-write into ``g`` or into a saved array (they may be shared with other parts of the graph).
-``fresh_gradients = True`` marks the ops whose backward only returns newly made arrays, and
-``passes_grad_on = True`` those that return ``g`` itself and keep no reference to it: the engine
-may then reuse those arrays (see ``Function``). Ops returning views of ``g`` set neither.
+What each op does have to do: skip gradients nobody needs (``ctx.needs_input_grad``). Inputs,
+``g`` and saved arrays are read-only (the engine hands out read-only views), so an op cannot
+corrupt an array shared with the rest of the graph.
 
 Writing a new op is the same: see ``Function`` in ``tinygrad_ce.engine`` and ``docs/extending.md``.
 """
@@ -31,8 +29,6 @@ from tinygrad_ce.engine import Function, ScatterGradient
 class Add(Function):
     """y = a + b;  dL/da = g,  dL/db = g"""
 
-    passes_grad_on = True  # returns g itself
-
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -46,8 +42,6 @@ class Add(Function):
 class Sub(Function):
     """y = a - b;  dL/da = g,  dL/db = -g"""
 
-    passes_grad_on = True  # returns g itself (and a new -g)
-
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -59,8 +53,6 @@ class Sub(Function):
 
 class Mul(Function):
     """y = a * b;  dL/da = g * b,  dL/db = g * a"""
-
-    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, a, b):
@@ -76,8 +68,6 @@ class Mul(Function):
 
 class Div(Function):
     """y = a / b;  dL/da = g / b,  dL/db = -g * a / b**2 = -g * y / b"""
-
-    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, a, b):
@@ -97,8 +87,6 @@ class Div(Function):
 class Neg(Function):
     """y = -x;  dL/dx = -g"""
 
-    fresh_gradients = True  # backward returns new arrays only
-
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -114,8 +102,6 @@ class Pow(Function):
     As in PyTorch, dL/da is 0 where b == 0 (x**0 is constant, even at x = 0) and dL/db is 0
     where a == 0 and b >= 0 (the limit, not 0 * log 0 = NaN).
     """
-
-    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, a, b):
@@ -143,8 +129,6 @@ class Pow(Function):
 
 class MatMul(Function):
     """y = a @ b;  dL/da = g @ b^T,  dL/db = a^T @ g   (1-d operands as NumPy promotes them)"""
-
-    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, a, b):
@@ -184,8 +168,6 @@ class MatMul(Function):
 class Exp(Function):
     """y = e**x;  dL/dx = g * y"""
 
-    fresh_gradients = True  # backward returns new arrays only
-
     @staticmethod
     def forward(ctx, x):
         y = np.exp(x)
@@ -201,8 +183,6 @@ class Exp(Function):
 class Log(Function):
     """y = log(x);  dL/dx = g / x"""
 
-    fresh_gradients = True  # backward returns new arrays only
-
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -216,8 +196,6 @@ class Log(Function):
 
 class Log1p(Function):
     """y = log(1 + x);  dL/dx = g / (1 + x)   (exact for tiny x, where log(1 + x) rounds to 0)"""
-
-    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, x):
@@ -233,8 +211,6 @@ class Log1p(Function):
 class ReLU(Function):
     """y = max(x, 0);  dL/dx = g * [x > 0]"""
 
-    fresh_gradients = True  # backward returns new arrays only
-
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -248,8 +224,6 @@ class ReLU(Function):
 
 class Tanh(Function):
     """y = tanh(x);  dL/dx = g * (1 - y**2)"""
-
-    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, x):
@@ -265,8 +239,6 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     """y = 1 / (1 + e**-x);  dL/dx = g * y * (1 - y)"""
-
-    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, x):
@@ -284,8 +256,6 @@ class Sigmoid(Function):
 
 class Where(Function):
     """y = x where condition else z;  dL/dx = g where condition else 0,  dL/dz = the rest"""
-
-    fresh_gradients = True  # backward returns new arrays only
 
     @staticmethod
     def forward(ctx, x, z, *, condition):
@@ -321,8 +291,6 @@ class Sum(Function):
 class Max(Function):
     """y = max of x over axis;  dL/dx = g / k at each of the k maxima of a slice, 0 elsewhere"""
 
-    fresh_gradients = True  # backward returns new arrays only
-
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdims=False):
         y = x.max(axis=axis, keepdims=True)
@@ -339,6 +307,18 @@ class Max(Function):
 
 
 # --------------------------------------------------------------------------- shape
+
+
+class Cast(Function):
+    """y = x as another dtype;  dL/dx = g as x's dtype (no gradient to integers or bools)"""
+
+    @staticmethod
+    def forward(ctx, x, *, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g  # the engine casts a gradient to its input's dtype
 
 
 class Reshape(Function):
@@ -358,42 +338,13 @@ class Transpose(Function):
     """y = x with axes permuted by p;  dL/dx = g with axes permuted by the inverse of p"""
 
     @staticmethod
-    def forward(ctx, x, *, axes=None):
+    def forward(ctx, x, *, axes):
         ctx.axes = axes
         return x.transpose(axes)
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.axes is None:  # all axes reversed: its own inverse
-            return np.transpose(g)
         return np.transpose(g, np.argsort(ctx.axes))
-
-
-def _selects_each_element_once(index, shape):
-    """True when no element of an array of ``shape`` is picked twice by ``index``.
-
-    Basic indices (ints, slices, None, ...) and boolean masks never repeat an element. Integer
-    arrays may: they are checked when there is one per axis (a gather such as ``x[rows, cols]``,
-    which is what losses use); other mixes are assumed to repeat.
-    """
-    parts = index if isinstance(index, tuple) else (index,)
-    if all(
-        part is None
-        or part is Ellipsis
-        or isinstance(part, int | np.integer | slice)
-        or (isinstance(part, np.ndarray) and part.dtype == np.bool_)
-        for part in parts
-    ):
-        return True
-    if len(parts) != len(shape) or not all(
-        isinstance(part, np.ndarray) and part.dtype.kind in "iu" for part in parts
-    ):
-        return False
-    if np.broadcast(*parts).size < 1024:  # add.at is cheap on few elements; a check costs more
-        return False
-    flat = np.ravel_multi_index(parts, shape, mode="wrap")  # broadcasts; wrap: -1 is the last
-    flat = np.sort(flat, axis=None)
-    return not np.any(flat[1:] == flat[:-1])
 
 
 class GetItem(Function):
@@ -403,14 +354,13 @@ class GetItem(Function):
     def forward(ctx, x, *, index):
         # Our own copy of any index array: the caller may refill theirs before backward runs.
         if isinstance(index, tuple):
-            index = tuple(np.array(i) if isinstance(i, np.ndarray | list) else i for i in index)
-        elif isinstance(index, np.ndarray | list):
+            index = tuple(np.array(i) if isinstance(i, np.ndarray) else i for i in index)
+        elif isinstance(index, np.ndarray):
             index = np.array(index)
         ctx.shape, ctx.index = x.shape, index
         return x[index]
 
     @staticmethod
     def backward(ctx, g):
-        # Not a full array: the engine adds g in at index wherever this gradient goes.
-        unique = _selects_each_element_once(ctx.index, ctx.shape)
-        return ScatterGradient(ctx.shape, ctx.index, g, unique)
+        # Not a full array of zeros: the engine adds g in at index wherever it goes.
+        return ScatterGradient(ctx.shape, ctx.index, g)

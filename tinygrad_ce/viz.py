@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygrad_ce.engine import Tensor, _state
+from tinygrad_ce.engine import Node, Tensor, _state
 
 __all__ = ["render", "summarize", "to_dot", "trace"]
 
@@ -52,7 +52,7 @@ def _walk_nodes(root):
             continue
         seen.add(id(node))
         order.append(node)
-        stack.extend(s for s in node.inputs if s is not None and not isinstance(s, Tensor))
+        stack.extend(s for s in node.inputs if isinstance(s, Node))
     return order
 
 
@@ -83,15 +83,15 @@ def to_dot(root, names=None):
         tensor_line(f"t{id(root)}", f"{root.shape} {root.dtype}", root.requires_grad)
     for node in _walk_nodes(root):
         nid = f"n{id(node)}"
-        lines.append(f'  {nid} [label="{type(node).__name__}", shape=box];')
+        lines.append(f'  {nid} [label="{node.name}", shape=box];')
         # the tensor this node computed
-        out_label = f"{node.output_shape} {node.output_dtype}"
+        out_label = f"{node.shape} {node.dtype}"
         if node is root.grad_fn and id(root) in labels:
             out_label = f"{labels[id(root)]}\\n{out_label}"
         tensor_line(f"t{id(node)}", out_label, False)
         lines.append(f"  {nid} -> t{id(node)};")
         for source in node.inputs:
-            if source is None:
+            if not isinstance(source, Node | Tensor):  # a constant
                 continue
             if isinstance(source, Tensor):
                 key = f"t{id(source)}"
@@ -178,9 +178,9 @@ class trace:
         self.step += 1
         if self.step == 1:
             self._print(f"backward from a tensor of shape {np.shape(grad)}, dtype {grad.dtype}")
-        self._print(f"[{self.step}] {type(node).__name__:<8} grad in  {summarize(grad)}")
+        self._print(f"[{self.step}] {node.name:<8} grad in  {summarize(grad)}")
         for position, (source, input_grad) in enumerate(zip(node.inputs, input_grads)):
-            if source is None or input_grad is None:
+            if input_grad is None:
                 continue
             tags = []
             if id(source) in self.labels:

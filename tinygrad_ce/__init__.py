@@ -17,7 +17,7 @@ array([2., 4.], dtype=float32)
 
 from tinygrad_ce import datasets, functional, nn, optim, viz
 from tinygrad_ce.engine import Function, Tensor, is_grad_enabled, no_grad
-from tinygrad_ce.gradcheck import GradcheckError, gradcheck
+from tinygrad_ce.gradcheck import GradcheckError, gradcheck, jacobian
 from tinygrad_ce.seeding import manual_seed
 from tinygrad_ce.tensor_methods import where
 from tinygrad_ce.viz import trace
@@ -32,6 +32,7 @@ __all__ = [
     "functional",
     "gradcheck",
     "is_grad_enabled",
+    "jacobian",
     "manual_seed",
     "nn",
     "no_grad",

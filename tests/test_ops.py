@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import tinygrad_ce as tg
 from tinygrad_ce import Tensor
-from tinygrad_ce.testing import OP_TABLE, arrays, shapes
+from tinygrad_ce.testing import OP_TABLE, Args, arrays, shapes
 
 EXAMPLES_PER_OP = 20
 
@@ -65,9 +65,13 @@ def test_each_row_runs_the_primitive_it_names(case):
     @given(data=st.data())
     def run(data):
         drawn = data.draw(case.inputs)
-        drawn = drawn if isinstance(drawn, tuple) else (drawn,)
-        params = data.draw(case.params(*drawn)) if case.params else {}
-        out = case.op(*(Tensor(a, requires_grad=True) for a in drawn), **params)
+        if isinstance(drawn, Args):
+            drawn, params = drawn.arrays, dict(drawn.kwargs)
+        else:
+            drawn, params = (drawn if isinstance(drawn, tuple) else (drawn,)), {}
+        if case.params:
+            params.update(data.draw(case.params(*drawn)))
+        out = case.op(*(Tensor(a, requires_grad=a.dtype.kind == "f") for a in drawn), **params)
         assert case.primitive in _op_names(out)
 
     run()

@@ -15,7 +15,7 @@ Layers, each using only the ones above it:
 array([2., 4.], dtype=float32)
 """
 
-from tinygrad_ce import datasets, functional, nn, optim, viz
+from tinygrad_ce import data, datasets, functional, nn, optim, viz
 from tinygrad_ce.engine import Function, Tensor, is_grad_enabled, no_grad
 from tinygrad_ce.gradcheck import GradcheckError, gradcheck, jacobian
 from tinygrad_ce.seeding import manual_seed
@@ -28,6 +28,7 @@ __all__ = [
     "Function",
     "GradcheckError",
     "Tensor",
+    "data",
     "datasets",
     "functional",
     "gradcheck",

@@ -316,6 +316,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     index, valid = _index_target(target, x, class_axis, operator.index(ignore_index), "nll_loss")
     coef = valid.astype(x.dtype) if w is None else np.where(valid, w[index], 0).astype(x.dtype)
     loss = -_pick(x, index, class_axis) * coef
+    if not valid.all():  # select ignored targets out: no gradient reaches them, not even NaN
+        loss = where(valid, loss, 0.0)
     return _reduce_weighted(loss, coef.sum(), valid.any(), reduction)
 
 
@@ -376,6 +378,8 @@ def cross_entropy(
         else:
             smooth = lse * w.sum() - (z * _along(w, x.ndim, class_axis)).sum(axis=class_axis)
         loss = nll * ((1 - eps) * coef) + smooth * (valid * (eps / classes)).astype(x.dtype)
+    if not valid.all():  # select ignored targets out: no gradient reaches them, not even NaN
+        loss = where(valid, loss, 0.0)
     return _reduce_weighted(loss, coef.sum(), valid.any(), reduction)
 
 
@@ -552,3 +556,163 @@ def kl_div(input, target, reduction="mean", log_target=False):
         return _reduce(loss, reduction)
     batch = x.shape[0] if x.ndim else 1
     return loss.sum() / batch if batch else loss.sum() + np.nan
+
+
+# --------------------------------------------------------------------------- activations, dropout,
+# --------------------------------------------------------------------------- regression losses
+
+__all__ += ["dropout", "l1_loss", "leaky_relu", "mse_loss", "relu", "sigmoid", "tanh"]
+
+
+def _as_input(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def relu(input, inplace=False):
+    """max(x, 0) elementwise (``Tensor.relu``); its gradient at 0 is 0, as in PyTorch.
+
+    ``inplace`` is accepted for PyTorch's signature; the result is always a new tensor (same
+    values): tinygrad_ce never changes an input in place.
+
+    >>> relu(Tensor([-1.0, 0.0, 2.0])).tolist()
+    [0.0, 0.0, 2.0]
+    """
+    return _as_input(input).relu()
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-x)) elementwise (``Tensor.sigmoid``).
+
+    >>> sigmoid(Tensor([0.0])).tolist()
+    [0.5]
+    """
+    return _as_input(input).sigmoid()
+
+
+def tanh(input):
+    """tanh(x) elementwise (``Tensor.tanh``).
+
+    >>> tanh(Tensor([0.0])).tolist()
+    [0.0]
+    """
+    return _as_input(input).tanh()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope * x.
+
+    The gradient is 1 where x > 0 and ``negative_slope`` elsewhere (at 0 too), as in PyTorch.
+    ``inplace`` is accepted for PyTorch's signature; the result is always a new tensor.
+
+    >>> leaky_relu(Tensor([-2.0, 0.0, 3.0]), negative_slope=0.1).tolist()
+    [-0.2, 0.0, 3.0]
+    """
+    x = _as_input(input)
+    return where(x.data > 0, x, x * negative_slope)  # the mask is a constant
+
+
+def _check_probability(p):
+    if isinstance(p, bool) or not isinstance(p, int | float | np.integer | np.floating):
+        raise TypeError(f"dropout probability must be a number, got {type(p).__name__}")
+    if not 0.0 <= p <= 1.0:  # NaN fails too
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return float(p)
+
+
+def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):
+    """Inverted dropout: each element is zeroed with probability ``p`` and the survivors are
+    scaled by 1 / (1 - p), so the expected value is unchanged.
+
+    dropout(x) = x * m / (1 - p),   m_i ~ Bernoulli(1 - p)   (a constant mask)
+
+    The gradient is m / (1 - p), from the product (nothing computed by hand). With
+    ``training=False``, ``p=0`` or an empty input the input itself is returned, as in PyTorch;
+    ``p=1`` gives ``x * 0`` (zeros, with a zero gradient). ``generator`` (a keyword of ours) is a
+    ``numpy.random.Generator`` or an int seed (the same mask on every call); ``None`` draws from
+    ``tinygrad_ce.seeding.default_generator()``, so ``tg.manual_seed(n)`` makes the masks
+    reproducible. ``inplace`` is accepted for PyTorch's signature; the result is always new.
+
+    >>> import numpy as np
+    >>> y = dropout(Tensor(np.ones(8)), p=0.5, generator=0)
+    >>> sorted(set(y.tolist()))   # dropped, or kept and doubled
+    [0.0, 2.0]
+    >>> dropout(Tensor([1.0, 2.0]), p=0.5, training=False).tolist()
+    [1.0, 2.0]
+    """
+    from tinygrad_ce.seeding import generator_from
+
+    x = _float_input(input, "dropout")
+    p = _check_probability(p)
+    if not training or p == 0.0 or x.size == 0:
+        return x
+    if p == 1.0:
+        return x * np.zeros((), dtype=x.dtype)  # 0 * x, so NaN stays NaN as in PyTorch
+    keep = generator_from(generator).random(x.shape) < 1.0 - p
+    mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+    return x * mask
+
+
+def _regression_target(target, x, function):
+    """The target of an elementwise loss: a Tensor that requires grad stays one (it gets its
+    gradient, as in PyTorch); anything else becomes a constant of the input's dtype. The shapes
+    must be equal (PyTorch broadcasts with a warning; a (N, 1) input against a (N,) target then
+    silently gives an (N, N) loss, so we raise)."""
+    if isinstance(target, Tensor) and target.requires_grad:
+        if target.shape != x.shape:
+            raise ValueError(
+                f"{function}: target shape {target.shape} must be the same as input shape {x.shape}"
+            )
+        if target.dtype != x.dtype:
+            raise TypeError(
+                f"{function}: target dtype {target.dtype} differs from input dtype {x.dtype}"
+            )
+        return target
+    return _binary_target(target, x, function)
+
+
+def _elementwise_loss(loss, x, weight, reduction, function):
+    if weight is None:
+        return _reduce(loss, reduction)
+    w = _constant(weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"{function}: weight must be real numbers, got dtype {w.dtype}")
+    if w.shape != x.shape:
+        raise ValueError(
+            f"{function}: weight of shape {w.shape} must have the input's shape {x.shape}"
+        )
+    loss = loss * w.astype(x.dtype)
+    if reduction == "mean":  # PyTorch's weighted mean: divided by the sum of the weights
+        return loss.sum() / w.astype(x.dtype).sum()
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input, target, reduction="mean", weight=None):
+    """Mean squared error: (x - t)**2 elementwise, reduced.
+
+    ``target`` must have the input's shape (``ValueError`` naming both otherwise; PyTorch only
+    warns and broadcasts). ``weight`` (the input's shape) multiplies each term, and ``"mean"``
+    then divides by its sum, as in PyTorch. ``"mean"`` of an empty input is NaN.
+
+    >>> mse_loss(Tensor([1.0, 2.0, 4.0]), [1.0, 0.0, 1.0]).item()   # (0 + 4 + 9) / 3
+    4.3333
+    """
+    x = _float_input(input, "mse_loss")
+    _check_reduction(reduction)
+    t = _regression_target(target, x, "mse_loss")
+    d = x - t
+    return _elementwise_loss(d * d, x, weight, reduction, "mse_loss")
+
+
+def l1_loss(input, target, reduction="mean", weight=None):
+    """Mean absolute error: |x - t| elementwise, reduced (arguments as ``mse_loss``).
+
+    |d| is computed as relu(d) + relu(-d), whose gradient is sign(d): 0 at d = 0, as in PyTorch.
+
+    >>> l1_loss(Tensor([1.0, 2.0, 4.0]), [1.0, 0.0, 1.0], reduction="sum").item()
+    5.0
+    """
+    x = _float_input(input, "l1_loss")
+    _check_reduction(reduction)
+    t = _regression_target(target, x, "l1_loss")
+    d = x - t
+    return _elementwise_loss(d.relu() + (-d).relu(), x, weight, reduction, "l1_loss")

@@ -7,6 +7,12 @@ the order the attributes were first assigned (``vars(module)``). So ``self.fc = 
 all it takes, ``super().__init__()`` is optional, and ``del self.fc`` or ``self.fc = None``
 removes it. Lists and dicts of modules are *not* searched (as in PyTorch): use ``Sequential``.
 
+Names are checked as PyTorch checks them: a submodule or parameter name may not be empty, may not
+contain ``"."`` (it would collide with the dotted names of ``state_dict``), and may not shadow an
+attribute of the class (``forward``, ``parameters``, ...); each raises ``KeyError`` naming the name.
+
+``train()`` / ``eval()`` set ``.training`` on the module and every submodule (``Dropout`` reads it).
+
 Names follow PyTorch: a module's own parameters first, then each child's under ``child_name.``,
 so ``Sequential(Linear(4, 8), ReLU(), Linear(8, 3))`` has ``0.weight, 0.bias, 2.weight, 2.bias``.
 """
@@ -21,6 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tinygrad_ce import seeding
 from tinygrad_ce.engine import Tensor
 
 __all__ = ["Linear", "Module", "Parameter", "ReLU", "Sequential", "Tanh"]
@@ -65,6 +72,61 @@ def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _check_name(module, name, kind):
+    """PyTorch's rules for a submodule or parameter name (``add_module``/``register_parameter``).
+
+    A ``"."`` would make two different parameters share a ``state_dict`` key (a child ``"a.b"``
+    beside a child ``a`` holding ``b``); a class attribute (``forward``, ``parameters``, ...)
+    would be shadowed by the instance attribute, breaking the module.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {type(name).__name__} {name!r}")
+    if name == "":
+        raise KeyError(f'{kind} name cannot be empty ("")')
+    if "." in name:
+        raise KeyError(f'{kind} name cannot contain ".", got "{name}"')
+    if hasattr(type(module), name):
+        raise KeyError(
+            f"cannot name a {kind} {name!r}: {type(module).__name__} already has an attribute "
+            f"{name!r}"
+        )
+
+
+def _state_problems(own, described, missing, unexpected, strict):
+    """What stops loading a state dict, as messages naming keys, shapes and dtypes.
+
+    ``own`` maps parameter names to parameters; ``described`` maps each loadable key to its
+    ``(shape, dtype)`` or to a message. Shared by ``load_state_dict`` and ``nn.load`` (which
+    describes an archive from its ``.npy`` headers, before reading any array).
+    """
+    problems = []
+    if strict and missing:
+        problems.append(f"missing keys {missing}")
+    if strict and unexpected:
+        problems.append(f"unexpected keys {unexpected}")
+    for name, description in described.items():
+        if isinstance(description, str):
+            problems.append(f"{name!r}: {description}")
+            continue
+        shape, dtype = description
+        if dtype.kind not in "biuf":
+            problems.append(f"{name!r}: dtype {dtype} is not numeric")
+        elif tuple(shape) != own[name].shape:
+            problems.append(
+                f"{name!r}: shape {tuple(shape)} in the state dict, {own[name].shape} in the module"
+            )
+    return problems
+
+
+def _copy_into(param, array):
+    """Write ``array`` (cast to the parameter's dtype) into ``param``'s own array, and assign it
+    back through the ``.data`` setter: the array keeps its identity and the tensor's version
+    counter records the in-place change (backward through a graph that saved it then raises)."""
+    data = param.data
+    np.copyto(data, array, casting="unsafe")
+    param.data = data
+
+
 class Module:
     """Base class of layers and models: write ``forward``, call the module like a function.
 
@@ -85,6 +147,82 @@ class Module:
     >>> model(np.ones((5, 2), dtype=np.float32)).shape
     (5, 2)
     """
+
+    #: True in training mode (the default), False after ``eval()``; see ``train()``.
+    training = True
+
+    # ------------------------------------------------------------------ registration
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Module | Parameter):
+            _check_name(self, name, "module" if isinstance(value, Module) else "parameter")
+        object.__setattr__(self, name, value)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add ``module`` as the child ``name`` (same as ``setattr``; ``None`` removes it from
+        the children), with PyTorch's checks: ``TypeError`` for a name that is not a string,
+        ``KeyError`` for an empty name, a name containing ``"."`` or one that shadows an
+        attribute of the class.
+
+        >>> model = Sequential()
+        >>> model.add_module("head", Linear(2, 1))
+        >>> [name for name, _ in model.named_children()]
+        ['head']
+        >>> model.add_module("forward", ReLU())
+        Traceback (most recent call last):
+            ...
+        KeyError: "cannot name a module 'forward': Sequential already has an attribute 'forward'"
+        """
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        _check_name(self, name, "module")
+        object.__setattr__(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add ``param`` as the parameter ``name`` (same as ``setattr``), with the checks of
+        ``add_module``. ``None`` is allowed (as ``Linear(..., bias=False)`` stores its bias).
+
+        >>> layer = Linear(2, 1, bias=False)
+        >>> layer.register_parameter("bias", Parameter(np.zeros(1)))
+        >>> [name for name, _ in layer.named_parameters()]
+        ['weight', 'bias']
+        """
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"register_parameter: {type(param).__name__} is not a Parameter (wrap it: "
+                f"nn.Parameter(...))"
+            )
+        _check_name(self, name, "parameter")
+        object.__setattr__(self, name, param)
+
+    # ------------------------------------------------------------------ modes
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (``mode=True``) or evaluation mode on this module and every
+        submodule; returns ``self``. Only layers that behave differently read ``.training``
+        (``Dropout``: identity in evaluation mode).
+
+        >>> model = Sequential(Linear(2, 2), ReLU())
+        >>> model.eval().training, model[1].training
+        (False, False)
+        >>> model.train().training, model[1].training
+        (True, True)
+        """
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: ``train(False)``; returns ``self``.
+
+        >>> ReLU().eval().training
+        False
+        """
+        return self.train(False)
 
     # ------------------------------------------------------------------ calling
 
@@ -247,35 +385,23 @@ class Module:
         own = dict(self._all_named_parameters())
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
-        problems = []
-        if strict and missing:
-            problems.append(f"missing keys {missing}")
-        if strict and unexpected:
-            problems.append(f"unexpected keys {unexpected}")
-        arrays = {}
-        for name, p in own.items():
-            if name not in state_dict:
+        arrays, described = {}, {}
+        for name, value in state_dict.items():
+            if name not in own:
                 continue
-            value = state_dict[name]
             try:
-                array = value.data if isinstance(value, Tensor) else np.asarray(value)
+                arrays[name] = value.data if isinstance(value, Tensor) else np.asarray(value)
             except (TypeError, ValueError) as exc:
-                problems.append(f"{name!r}: not an array ({exc})")
+                described[name] = f"not an array ({exc})"
                 continue
-            if array.dtype.kind not in "biuf":
-                problems.append(f"{name!r}: dtype {array.dtype} is not numeric")
-            elif array.shape != p.data.shape:
-                problems.append(
-                    f"{name!r}: shape {array.shape} in the state dict, {p.data.shape} in the module"
-                )
-            else:
-                arrays[name] = array
+            described[name] = (arrays[name].shape, arrays[name].dtype)
+        problems = _state_problems(own, described, missing, unexpected, strict)
         if problems:
             raise ValueError(
                 f"cannot load state dict into {type(self).__name__}: " + "; ".join(problems)
             )
         for name, array in arrays.items():
-            own[name].data[...] = array
+            _copy_into(own[name], array)
         return IncompatibleKeys(missing if not strict else [], unexpected if not strict else [])
 
     # ------------------------------------------------------------------ printing
@@ -314,9 +440,13 @@ class Linear(Module):
 
     Initialised as PyTorch does: weight and bias drawn from U(-k, k) with
     ``k = 1 / sqrt(in_features)``, weight first. ``rng`` (keyword) is a
-    ``numpy.random.Generator`` or anything ``numpy.random.default_rng`` takes (an int seed);
-    ``None`` draws fresh entropy, so pass one for reproducible runs. ``dtype`` is float32 by
+    ``numpy.random.Generator`` or an int seed; ``None`` (the default) draws from
+    ``tinygrad_ce.seeding.default_generator()``, so ``tg.manual_seed(n)`` makes every layer built
+    after it reproducible, while an explicit ``rng`` always wins. ``dtype`` is float32 by
     default; use ``numpy.float64`` for exact comparisons with torch.
+
+    An input whose last dimension is not ``in_features`` raises ``ValueError`` naming the layer
+    and the input's shape, before any arithmetic.
 
     >>> import numpy as np
     >>> layer = Linear(4, 3, rng=np.random.default_rng(0))
@@ -328,7 +458,11 @@ class Linear(Module):
     (2, 3)
     >>> Linear(4, 3, bias=False, dtype=np.float64)
     Linear(in_features=4, out_features=3, bias=False, dtype=float64)
-    """
+    >>> layer(np.ones((2, 5)))
+    Traceback (most recent call last):
+        ...
+    ValueError: Linear(in_features=4, out_features=3, bias=True) expects inputs of shape (..., 4), got shape (2, 5)
+    """  # noqa: E501
 
     def __init__(self, in_features, out_features, bias=True, *, rng=None, dtype="float32"):
         self.in_features = _check_size("in_features", in_features)
@@ -336,7 +470,7 @@ class Linear(Module):
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Linear needs a floating dtype, got {dtype}")
-        rng = np.random.default_rng(rng)
+        rng = seeding.generator_from(rng)
         bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
         shape = (self.out_features, self.in_features)
         self.weight = Parameter(rng.uniform(-bound, bound, size=shape).astype(dtype))
@@ -347,6 +481,12 @@ class Linear(Module):
 
     def forward(self, x):
         """``x @ weight.T + bias`` for ``x`` of shape ``(..., in_features)``."""
+        shape = x.shape if isinstance(x, Tensor | np.ndarray) else np.shape(x)
+        if len(shape) == 0 or shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear({self.extra_repr()}) expects inputs of shape (..., {self.in_features}), "
+                f"got shape {tuple(shape)}"
+            )
         out = x @ self.weight.T
         if self.bias is not None:
             out = out + self.bias
@@ -365,9 +505,11 @@ class Linear(Module):
 class Sequential(Module):
     """Modules applied one after the other; children are named ``"0"``, ``"1"``, ...
 
-    Also takes one ``dict`` (or ``OrderedDict``) of name -> module. Supports ``len``,
-    iteration, indexing (an int gives the module, a slice a new ``Sequential`` sharing the
-    modules) and ``append``.
+    Also takes one ``dict`` (or ``OrderedDict``) of name -> module; the names are checked as
+    ``add_module`` checks them (``KeyError`` for ``""``, a name containing ``"."`` or one that
+    shadows a method such as ``"forward"``; ``TypeError`` for a name that is not a string, as in
+    PyTorch). Supports ``len``, iteration, indexing (an int gives the module, a slice a new
+    ``Sequential`` sharing the modules) and ``append``.
 
     >>> import numpy as np
     >>> model = Sequential(Linear(4, 8, rng=0), Tanh(), Linear(8, 3, rng=1))
@@ -381,6 +523,10 @@ class Sequential(Module):
       (1): Tanh()
       (2): Linear(in_features=8, out_features=3, bias=True)
     )
+    >>> Sequential({"block.0": Linear(2, 2)})
+    Traceback (most recent call last):
+        ...
+    KeyError: 'module name cannot contain ".", got "block.0"'
     """
 
     def __init__(self, *modules):
@@ -391,7 +537,7 @@ class Sequential(Module):
         for name, module in named:
             if not isinstance(module, Module):
                 raise TypeError(f"Sequential takes Modules; {name!r} is a {type(module).__name__}")
-            setattr(self, str(name), module)
+            self.add_module(name, module)
 
     def _children_list(self) -> list[Module]:
         return list(self.children())
@@ -421,16 +567,25 @@ class Sequential(Module):
         """
         if not isinstance(module, Module):
             raise TypeError(f"Sequential.append takes a Module, got {type(module).__name__}")
-        setattr(self, str(len(self)), module)
+        name = str(len(self))
+        if name in vars(self):  # possible after Sequential({"1": ...}): never replace a child
+            raise KeyError(f"Sequential.append: a child is already named {name!r}")
+        self.add_module(name, module)
         return self
 
 
 class ReLU(Module):
     """``max(x, 0)`` elementwise, as a module (for ``Sequential``).
 
+    ``inplace`` is accepted for PyTorch's signature; the result is always a new tensor (the
+    values are the same), since tinygrad_ce never changes an input in place.
+
     >>> ReLU()(Tensor([-1.0, 2.0]))
     Tensor([0., 2.])
     """
+
+    def __init__(self, inplace: bool = False):
+        self.inplace = bool(inplace)
 
     def forward(self, x):
         """``x.relu()`` (a NumPy array or list is made a Tensor first)."""

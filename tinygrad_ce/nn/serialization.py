@@ -7,19 +7,28 @@ it; keys are the dotted parameter names), written without pickles and read with
 Saving is atomic: the archive is written to a temporary file in the same folder, flushed to disk,
 then renamed over ``path`` (``os.replace``, atomic on POSIX and Windows). A crash or an exception
 mid-save leaves either the old file or the new one under ``path``, never half of one, and the
-temporary file is removed.
+temporary file is removed. Replacing a file keeps its permission bits (a 0600 file stays 0600); a
+``path`` that is a symbolic link is written through (its target is replaced, the link stays); a
+file we may not write to (read-only) is refused with ``PermissionError``, as ``open(path, "wb")``
+would refuse it.
+
+Loading checks the archive against the module from the ``.npy`` headers alone (names, shapes,
+dtypes) before it reads any array, so a file made for another model, or one holding a huge extra
+array, is rejected with memory bounded by the headers; only then are the arrays read, and they are
+the model's own size.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import uuid
 import zipfile
 
 import numpy as np
 
-from tinygrad_ce.nn.module import Module
+from tinygrad_ce.nn.module import Module, _state_problems
 
 __all__ = ["load", "save"]
 
@@ -50,7 +59,10 @@ def save(module: Module, path) -> None:
     """Write ``module.state_dict()`` to ``path`` as a ``.npz`` archive, atomically.
 
     ``path`` is used exactly as given (no ``.npz`` suffix is added); its folder must exist.
-    An existing file is replaced only once the new one is completely written.
+    An existing file is replaced only once the new one is completely written, and keeps its
+    permission bits; a symbolic link is written through to its target (the link stays a link).
+    A file without write permission is refused (``PermissionError``), as is a folder
+    (``IsADirectoryError``).
 
     >>> import os, tempfile
     >>> from tinygrad_ce.nn import Linear
@@ -65,16 +77,30 @@ def save(module: Module, path) -> None:
         raise TypeError(f"save expects a Module, got {type(module).__name__}")
     path = os.fspath(path)
     state = module.state_dict()
-    directory = os.path.dirname(os.path.abspath(path))
+    # Through a symlink: replace its target, so the link keeps pointing at the new model.
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    directory = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot save to {path!r}: the folder {directory!r} does not exist")
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
+    if os.path.isdir(target):
+        raise IsADirectoryError(f"cannot save to {path!r}: it is a folder")
+    mode = None
+    if os.path.exists(target):
+        if not os.access(target, os.W_OK):
+            raise PermissionError(
+                f"cannot save to {path!r}: the file exists and is not writable (read-only); "
+                f"change its permissions or save elsewhere"
+            )
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    temporary = os.path.join(directory, f".{os.path.basename(target)}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         with open(temporary, "xb") as fh:
             _write_npz(fh, state)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(temporary, path)
+        if mode is not None:
+            os.chmod(temporary, mode)  # the replaced file's permissions, not the umask's
+        os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(temporary)
@@ -82,7 +108,21 @@ def save(module: Module, path) -> None:
     _fsync_directory(directory)
 
 
-def _read_npz(fh):
+def _read_header(member):
+    """``(shape, dtype)`` from the header of an ``.npy`` member; no array data is read."""
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+    else:
+        raise ValueError(f".npy format version {version} is not supported")
+    return shape, dtype
+
+
+def _read_npz(fh, module):
+    """The archive's arrays, read only once its headers match the module; a mismatch raises
+    ``_Mismatch`` with the messages of ``load_state_dict``, a bad file another exception."""
     magic = fh.read(6)
     fh.seek(0)
     if not magic:
@@ -91,24 +131,48 @@ def _read_npz(fh):
         raise ValueError("it holds a single array (.npy format), not an .npz archive")
     if not magic.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # a zip file, or an empty one
         raise ValueError(f"it is not an .npz (zip) archive: it starts with {magic!r}")
-    loaded = np.load(fh, allow_pickle=False)
-    state = {}
-    with loaded:
-        for name in loaded.files:
-            value = loaded[name]
-            if not isinstance(value, np.ndarray):  # NpzFile returns a non-.npy member as bytes
-                raise ValueError(f"archive member {name!r} is not a NumPy array")
-            state[name] = value
+    with zipfile.ZipFile(fh) as zf:
+        members = {}
+        for info in zf.infolist():
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"archive member {info.filename!r} is not a NumPy array")
+            name = info.filename[: -len(".npy")]
+            if name in members:
+                raise ValueError(f"the archive holds two arrays named {name!r}")
+            members[name] = info
+        own = dict(module._all_named_parameters())
+        described = {}
+        for name, info in members.items():
+            if name in own:
+                with zf.open(info) as member:
+                    described[name] = _read_header(member)
+        missing = [name for name in own if name not in members]
+        unexpected = [name for name in members if name not in own]
+        problems = _state_problems(own, described, missing, unexpected, strict=True)
+        if problems:
+            raise _Mismatch(
+                f"cannot load state dict into {type(module).__name__}: " + "; ".join(problems)
+            )
+        state = {}
+        for name, info in members.items():
+            with zf.open(info) as member:
+                state[name] = np.lib.format.read_array(member, allow_pickle=False)
     return state
+
+
+class _Mismatch(ValueError):
+    """A readable archive made for another architecture (not a corrupt file)."""
 
 
 def load(module: Module, path) -> Module:
     """Load parameters saved by ``save`` into ``module`` (in place) and return the module.
 
+    The archive's names, shapes and dtypes are checked against the module from the ``.npy``
+    headers, before any array is read (an archive with an extra, huge array costs nothing).
     Raises ``FileNotFoundError`` if there is no file at ``path``; ``ValueError`` if the file is
     corrupt or not an ``.npz`` archive, or was saved from another architecture (the message
-    names the missing and unexpected keys, or the keys whose shapes differ, with both shapes).
-    On any error the module is left unchanged.
+    names the missing and unexpected keys, the keys whose shapes differ with both shapes, or a
+    non-numeric dtype). On any error the module is left unchanged.
 
     >>> import os, tempfile
     >>> from tinygrad_ce.nn import Linear
@@ -134,7 +198,9 @@ def load(module: Module, path) -> Module:
         raise FileNotFoundError(f"no saved model at {path!r}: the file does not exist") from None
     with fh:
         try:
-            state = _read_npz(fh)
+            state = _read_npz(fh, module)
+        except _Mismatch as exc:
+            raise ValueError(f"{path}: {exc}") from None
         except Exception as exc:  # BadZipFile, ValueError, EOFError, OSError, ... from a bad file
             raise ValueError(
                 f"{path}: not a readable model file (corrupt, truncated, or not made by "

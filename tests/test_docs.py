@@ -9,6 +9,7 @@ the outputs printed on the page are checked too; any other block simply has to r
 from __future__ import annotations
 
 import doctest
+import importlib.util
 import re
 from pathlib import Path
 
@@ -62,3 +63,14 @@ def test_docs_pages_exist_and_have_snippets():
     for page in PAGES:
         if page.name != "api.md":  # generated from docstrings, whose examples run as doctests
             assert snippets(page), f"{page.name} has no python snippet"
+
+
+def test_the_pictures_of_the_docs_are_up_to_date():
+    """docs/images/*.svg and docs/stepper.html are what the pages' own code draws today."""
+    spec = importlib.util.spec_from_file_location(
+        "make_pictures", ROOT / "docs" / "make_pictures.py"
+    )
+    make_pictures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_pictures)
+    out_of_date = make_pictures.stale()
+    assert not out_of_date, f"out of date: {out_of_date}; run python docs/make_pictures.py"

@@ -65,6 +65,8 @@ class Recorder:
         self.walks = []
 
     def __call__(self, node, grad, input_grads):
+        if grad is None:  # nothing flowed into this node: it only releases its inputs
+            return
         walk = self.walk
         if walk is None or id(node) not in walk.expected:  # not awaited: a new backward walk
             self.finish()

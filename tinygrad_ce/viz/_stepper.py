@@ -285,6 +285,8 @@ function show(n) {
     step.targets.forEach(t => document.getElementById(t).classList.add('target'));
     step.edges.forEach(e => document.getElementById('e' + e).classList.add('flow'));
     text = step.text;
+    const running = document.getElementById(step.run);
+    if (running.scrollIntoView) running.scrollIntoView({block: 'nearest', inline: 'center'});
   }
   document.getElementById('narration').textContent = text;
   document.getElementById('counter').textContent = 'step ' + k + ' of ' + total;

@@ -84,9 +84,9 @@ def render(graph, lines=None, min_chars=None, css="", element_ids=False, script=
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}">',
         f"<style>{CSS}{css}</style>",
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
-        'fill="#57606a"/></marker></defs>',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
+        'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M 0 0 L 10 5 L 0 10 z" fill="#57606a"/></marker></defs>',
     ]
     for index, (edge, points) in enumerate(zip(graph.edges, placed.routes)):
         ident = f' id="e{index}"' if element_ids else ""

@@ -355,3 +355,62 @@ def test_html_refuses_what_has_no_backward(tmp_path):
     with pytest.raises(TypeError, match="ndarray"):
         to_html(np.ones(3), tmp_path / "x.html")
     assert not (tmp_path / "x.html").exists()
+
+
+class Stop(tg.Function):
+    """y = x, but backward sends nothing on: the nodes before it get no gradient."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None
+
+
+def test_html_and_trace_with_a_branch_that_gets_no_gradient(tmp_path):
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    blocked = Stop.apply(w.exp())  # Exp's node is never run: nothing reaches it
+    loss = (w * w).sum() + blocked.sum()
+    lines = traced(lambda: loss.backward(retain_graph=True), {"w": w})
+    assert not any("Exp" in line and line.startswith("[") for line in lines)
+    assert lines[-1] == "w.grad: 0 -> (2,) [1, 2] -> (2,) [2, 4]"
+    text, data = page_data(to_html(loss, tmp_path / "s.html", names={"w": w}))
+    np.testing.assert_array_equal(data["finals"]["w"], [2.0, 4.0])
+    assert ">Exp<" in text  # drawn without a step number: it did not run
+
+
+def test_html_after_the_graph_was_freed_raises_and_restores(tmp_path):
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward()
+    first = w.grad
+    with pytest.raises(RuntimeError, match="second time"):
+        to_html(loss, tmp_path / "s.html")
+    assert w.grad is first and first.tolist() == [2.0, 4.0]
+
+
+def test_names_from_locals_label_every_kind_of_tensor():
+    weight = Tensor(np.array([[1.0, -1.0]]), requires_grad=True)
+    inputs = np.array([[2.0], [3.0]])
+    scores = inputs @ weight
+    total = (scores * scores).sum()
+    svg = to_svg(total, names=locals())
+    for name in ("weight", "inputs", "scores", "total"):
+        assert box_with(svg, name)
+    # the same tensor used twice by one op: two arrows, into Mul's two ports
+    mul = [e for e in ET.fromstring(svg).iter(f"{SVG}path") if e.get("class") == "edge"]
+    ends = {tuple(re.findall(r"-?\d+\.\d", p.get("d"))[-2:]) for p in mul}
+    assert len(ends) == len(mul)  # no two arrows end at the same point
+
+
+def test_svg_of_empty_tensors_and_big_constants():
+    w = Tensor(np.zeros((0, 3)), requires_grad=True)
+    v = Tensor(np.ones((20, 20)), requires_grad=True)
+    big = np.full((20, 20), 2.0)  # more than 64 numbers: the graph keeps its shape only
+    svg = to_svg(w.sum() + (v * big).sum(), names={"w": w})
+    assert box_with(svg, "w")[1] == ["w", "(0, 3) float64 leaf", "data (empty)"]
+    assert [b[1] for b in boxes(svg).values() if b[0] == "constant"] == [
+        ["constant", "(20, 20) float64"]
+    ]

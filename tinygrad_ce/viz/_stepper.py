@@ -122,6 +122,8 @@ def _page(graph, walk, finals, names):
 
     # The gradient lines of each tensor's box at each state k (k steps run), as text.
     def node_lines(node, k):
+        if id(node) not in walk.step_of:  # no gradient reached it: it never ran
+            return []
         step = steps[walk.step_of[id(node)] - 1]
         if not step.parts:  # the root: its gradient is there from the start
             return [*rows(step.grad, "grad "), "(the starting gradient)"]

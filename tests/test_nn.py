@@ -598,6 +598,18 @@ def test_attribute_assignment_checks_module_and_parameter_names():
     assert net.fc.in_features == 3
 
 
+def test_a_class_level_default_may_be_replaced_by_a_child():
+    class Net(nn.Module):
+        head = None  # a plain class attribute, not a method: PyTorch allows this too
+
+        def __init__(self, with_head):
+            if with_head:
+                self.head = nn.Linear(2, 1, rng=0)
+
+    assert [n for n, _ in Net(True).named_parameters()] == ["head.weight", "head.bias"]
+    assert Net(False).head is None
+
+
 def test_add_module_and_register_parameter():
     net = nn.Sequential()
     net.add_module("hidden", nn.Linear(2, 3, rng=0))

@@ -674,11 +674,12 @@ def test_scheduler_state_dict_resumes_the_schedule():
     schedule(first, 3)
     saved_opt, saved = first.optimizer.state_dict(), first.state_dict()
     rest = schedule(first, 4)
+    # PyTorch's order: build the optimizer and the scheduler, then load both states (building a
+    # scheduler sets the learning rate of epoch 0; loading the optimizer's state restores it).
     opt = one_param_sgd(lr=123.0)
-    opt.load_state_dict(saved_opt)
     second = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=6)
+    opt.load_state_dict(saved_opt)
     second.load_state_dict(saved)
-    opt.param_groups[0]["lr"] = saved_opt["param_groups"][0]["lr"]  # building it reset the lr
     assert schedule(second, 4) == rest
 
 

@@ -8,8 +8,9 @@ all it takes, ``super().__init__()`` is optional, and ``del self.fc`` or ``self.
 removes it. Lists and dicts of modules are *not* searched (as in PyTorch): use ``Sequential``.
 
 Names are checked as PyTorch checks them: a submodule or parameter name may not be empty, may not
-contain ``"."`` (it would collide with the dotted names of ``state_dict``), and may not shadow an
-attribute of the class (``forward``, ``parameters``, ...); each raises ``KeyError`` naming the name.
+contain ``"."`` (it would collide with the dotted names of ``state_dict``), and may not shadow a
+method or property of the class (``forward``, ``parameters``, ...) or ``training``; each raises
+``KeyError`` naming the name.
 
 ``train()`` / ``eval()`` set ``.training`` on the module and every submodule (``Dropout`` reads it).
 
@@ -19,6 +20,7 @@ so ``Sequential(Linear(4, 8), ReLU(), Linear(8, 3))`` has ``0.weight, 0.bias, 2.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from collections import OrderedDict
@@ -72,12 +74,15 @@ def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+_MISSING = object()
+
+
 def _check_name(module, name, kind):
     """PyTorch's rules for a submodule or parameter name (``add_module``/``register_parameter``).
 
     A ``"."`` would make two different parameters share a ``state_dict`` key (a child ``"a.b"``
-    beside a child ``a`` holding ``b``); a class attribute (``forward``, ``parameters``, ...)
-    would be shadowed by the instance attribute, breaking the module.
+    beside a child ``a`` holding ``b``); a method or property of the class (``forward``,
+    ``parameters``, ...) would be shadowed by the instance attribute, breaking the module.
     """
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string, got {type(name).__name__} {name!r}")
@@ -85,7 +90,10 @@ def _check_name(module, name, kind):
         raise KeyError(f'{kind} name cannot be empty ("")')
     if "." in name:
         raise KeyError(f'{kind} name cannot contain ".", got "{name}"')
-    if hasattr(type(module), name):
+    shadowed = inspect.getattr_static(type(module), name, _MISSING)
+    # Methods and properties (descriptors) would be hidden by the instance attribute; a plain
+    # class-level default (``head = None``) may be replaced, except the ``training`` flag.
+    if shadowed is not _MISSING and (hasattr(shadowed, "__get__") or name == "training"):
         raise KeyError(
             f"cannot name a {kind} {name!r}: {type(module).__name__} already has an attribute "
             f"{name!r}"
@@ -161,8 +169,8 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         """Add ``module`` as the child ``name`` (same as ``setattr``; ``None`` removes it from
         the children), with PyTorch's checks: ``TypeError`` for a name that is not a string,
-        ``KeyError`` for an empty name, a name containing ``"."`` or one that shadows an
-        attribute of the class.
+        ``KeyError`` for an empty name, a name containing ``"."`` or one that shadows a method
+        or property of the class.
 
         >>> model = Sequential()
         >>> model.add_module("head", Linear(2, 1))

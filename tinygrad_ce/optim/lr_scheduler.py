@@ -48,7 +48,9 @@ class LRScheduler:
     ``last_epoch=-1`` starts a schedule (each group's current ``lr`` becomes its
     ``"initial_lr"``); another value resumes one, and then every group must already hold
     ``"initial_lr"`` (``KeyError`` otherwise, as in PyTorch). Prefer ``state_dict()`` /
-    ``load_state_dict()`` to resume.
+    ``load_state_dict()`` to resume, in PyTorch's order: build the optimizer and the scheduler,
+    then load the optimizer's state (building the scheduler set the learning rates of epoch 0)
+    and the scheduler's.
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):

@@ -696,6 +696,7 @@ def test_activation_modules_match_the_formulas():
     np.testing.assert_allclose(p0.sum(axis=0), np.ones(4))
     assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
     assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
 
 
 def test_softmax_without_dim_warns_and_picks_pytorchs_axis():
@@ -1085,3 +1086,23 @@ def test_load_state_dict_and_load_count_as_in_place_changes(tmp_path):
     version = layer.weight._version
     nn.load(layer, tmp_path / "m.npz")
     assert layer.weight._version > version and layer.weight.data is array
+
+
+def test_zero_dimensional_parameters_save_load_and_clip(tmp_path):
+    class Scale(nn.Module):
+        def __init__(self, value):
+            self.scale = nn.Parameter(np.array(value))
+
+        def forward(self, x):
+            return x * self.scale
+
+    path = tmp_path / "scale.npz"
+    nn.save(Scale(2.5), path)
+    loaded = nn.load(Scale(0.0), path)
+    assert loaded.scale.shape == () and loaded.scale.item() == 2.5
+    with pytest.raises(ValueError, match=r"'scale': shape \(1,\) in the state dict, \(\) in"):
+        loaded.load_state_dict({"scale": np.array([1.0])})
+    loaded(Tensor(np.array([1.0, 2.0]))).sum().backward()
+    assert loaded.scale.grad.shape == () and loaded.scale.grad == 3.0
+    assert nn.utils.clip_grad_norm_(loaded.parameters(), 1.0).item() == 3.0
+    assert loaded.scale.grad == pytest.approx(1.0, rel=1e-5)

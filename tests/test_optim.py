@@ -6,6 +6,7 @@ expected value follows from the documented algorithm with a few lines of arithme
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -711,3 +712,16 @@ def test_schedulers_reject_bad_arguments(make, message):
         make(one_param_sgd())
     with pytest.raises(TypeError, match="not an Optimizer"):
         optim.lr_scheduler.StepLR("sgd", step_size=2)
+
+
+def test_a_copied_optimizer_keeps_the_state_of_the_copied_parameters():
+    model = nn.Linear(2, 1, rng=0, dtype=np.float64)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    opt.step()
+    twin = copy.deepcopy(opt)
+    copied = twin.param_groups[0]["params"]
+    assert all(p in twin.state and twin.state[p]["step"] == 1 for p in copied)
+    assert not any(p in twin.state for p in model.parameters())
+    assert twin.state[copied[0]]["exp_avg"] is not opt.state[model.weight]["exp_avg"]

@@ -599,6 +599,9 @@ class ReLU(Module):
         """``x.relu()`` (a NumPy array or list is made a Tensor first)."""
         return _as_tensor(x).relu()
 
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
 
 class Tanh(Module):
     """``tanh(x)`` elementwise, as a module (for ``Sequential``).

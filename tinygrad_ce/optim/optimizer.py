@@ -98,6 +98,18 @@ class ParameterState(MutableMapping):
     def __repr__(self):
         return "ParameterState(" + repr([value for _, value in self._items.values()]) + ")"
 
+    def __reduce__(self):
+        # Rebuilt from the (parameter, state) pairs, so that a copy (copy.deepcopy, pickle) is
+        # keyed by the copied parameters, not by the identities of the originals.
+        return (_rebuild_state, (list(self._items.values()),))
+
+
+def _rebuild_state(items):
+    state = ParameterState()
+    for param, value in items:
+        state[param] = value
+    return state
+
 
 def _copy_value(value):
     return np.array(value, copy=True) if isinstance(value, np.ndarray) else copy.deepcopy(value)

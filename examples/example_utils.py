@@ -1,0 +1,212 @@
+"""The pieces the examples share, so that each example file shows only its data and its model.
+
+- options: ``positive_int``, ``positive_float`` and ``fraction_or_count`` argparse types that refuse
+  nonsense (``--lr inf``, ``--epochs 0``) with a usage error, ``prepare_out_dir`` (``--out``
+  must be a writable folder, checked before training) and ``split_or_usage_error``
+  (``--test-size`` must leave both parts non-empty, checked before training);
+- training: ``Progress`` (one updating line on a terminal, a line per ~10% on a pipe),
+  ``check_loss`` (a non-finite loss stops training), ``save_model`` (refuses non-finite
+  weights, so a diverged run never replaces a good model file) and ``main_guard`` (turns a
+  diverged run into a clear message and exit status 1);
+- results: ``confusion_matrix``, ``format_confusion`` and ``load_matplotlib`` (pictures are
+  optional: without matplotlib the examples say how to get them and carry on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from tinygrad_ce import nn
+from tinygrad_ce.datasets import train_test_split
+
+EXIT_DIVERGED = 1  # argparse uses 2 for usage errors
+
+
+# --------------------------------------------------------------------------- options
+
+
+def positive_int(text):
+    """argparse type: an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive whole number, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def positive_float(text):
+    """argparse type: a finite float > 0 (``inf`` and ``nan`` are refused)."""
+    return _finite_float(text, allow_zero=False)
+
+
+def non_negative_float(text):
+    """argparse type: a finite float >= 0."""
+    return _finite_float(text, allow_zero=True)
+
+
+def _finite_float(text, allow_zero):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise argparse.ArgumentTypeError(f"expected a finite number {bound}, got {text!r}")
+    return value
+
+
+def fraction_or_count(text):
+    """argparse type: a fraction in (0, 1) or a whole number of samples (as train_test_split)."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction in (0, 1) or a number of samples, got {text!r}"
+        ) from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction in (0, 1) or a whole number of samples, got {text!r}"
+        )
+    return value
+
+
+def prepare_out_dir(parser, out):
+    """Create ``--out`` if missing and check that it is a writable folder, before any training.
+
+    Errors become argparse usage errors (exit status 2), so a bad ``--out`` costs no training.
+    """
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        parser.error(f"--out {out}: is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass  # a file can be created there, so nn.save can write its temporary file
+    except OSError as error:
+        parser.error(f"--out {out}: cannot write there ({error.strerror or error})")
+    return path
+
+
+def split_or_usage_error(parser, X, y, size, seed, stratify=True):
+    """``train_test_split`` whose errors (a part empty, a class missing) are usage errors."""
+    try:
+        return train_test_split(X, y, test_size=size, stratify=stratify, seed=seed)
+    except ValueError as error:
+        parser.error(f"--test-size {size}: {error}")
+
+
+# --------------------------------------------------------------------------- training
+
+
+class TrainingDiverged(Exception):
+    """The loss or the weights stopped being finite numbers."""
+
+
+def check_loss(value, epoch, step):
+    """Raise TrainingDiverged if the loss ``value`` of this step is not finite."""
+    if not math.isfinite(value):
+        raise TrainingDiverged(
+            f"training stopped at epoch {epoch}, step {step}: the loss is {value}; the weights "
+            f"blew up (is the learning rate, or the weight decay, too large?)"
+        )
+
+
+def save_model(model, path):
+    """``nn.save(model, path)``, but never with non-finite weights.
+
+    A diverged model must not replace the model file of an earlier good run; ``nn.save``
+    itself writes atomically, so a crash mid-save cannot either.
+    """
+    for name, param in model.named_parameters():
+        if not np.all(np.isfinite(param.data)):
+            raise TrainingDiverged(f"the trained weights are not finite (parameter {name!r})")
+    nn.save(model, path)
+
+
+def main_guard(run, model_path):
+    """Call ``run()``; if training diverged, explain on stderr and exit with status 1."""
+    try:
+        return run()
+    except TrainingDiverged as error:
+        state = "left unchanged" if Path(model_path).exists() else "not written"
+        print(f"error: {error}\nno model saved: {model_path} {state}", file=sys.stderr)
+        sys.exit(EXIT_DIVERGED)
+
+
+class Progress:
+    """One updating line on a terminal; on a pipe or file, plain lines about every 10%."""
+
+    def __init__(self, total, stream=None, label="epoch"):
+        self.total, self.label = total, label
+        self.stream = stream or sys.stdout
+        self.interactive = self.stream.isatty()
+        self.every = max(1, total // 10)
+        self.width = 0
+
+    def update(self, done, text):
+        line = f"{self.label} {done:>{len(str(self.total))}}/{self.total}  {text}"
+        if self.interactive:
+            self.width = max(self.width, len(line))  # pad: a shorter line must hide a longer one
+            end = "\n" if done == self.total else ""
+            self.stream.write("\r" + line.ljust(self.width) + end)
+            self.stream.flush()
+        elif done % self.every == 0 or done == self.total or done == 1:
+            self.stream.write(line + "\n")
+
+
+# --------------------------------------------------------------------------- results
+
+
+def confusion_matrix(y_true, y_pred, n_classes):
+    """``matrix[t, p]`` counts the samples of true class ``t`` predicted as ``p``."""
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return matrix
+
+
+def format_confusion(matrix, names):
+    width = max(max(len(name) for name in names), len(str(matrix.max()))) + 2
+    lines = [
+        "confusion matrix (rows: true class, columns: predicted class)",
+        " " * width + "".join(f"{name:>{width}}" for name in names),
+    ]
+    for name, row in zip(names, matrix):
+        lines.append(f"{name:<{width}}" + "".join(f"{count:>{width}}" for count in row))
+    return "\n".join(lines)
+
+
+def load_matplotlib():
+    """matplotlib's ``Figure`` class and ``ListedColormap``, or None when it is not installed.
+
+    Figures are made with ``matplotlib.figure.Figure`` directly, not pyplot: no GUI backend is
+    ever selected (``savefig`` renders with Agg) and pyplot's import cost is saved.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib.colors import ListedColormap
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    return Figure, ListedColormap
+
+
+PLOTS_MISSING = (
+    'pictures skipped: matplotlib is not installed; pip install ".[plot]" '
+    "(or pip install matplotlib) to get {names}"
+)

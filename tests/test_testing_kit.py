@@ -157,6 +157,18 @@ def test_check_op_draws_the_same_examples_on_every_run():
     assert recorded_examples(seed=2) != recorded_examples(seed=1)
 
 
+def test_check_op_draws_the_same_examples_whatever_modules_are_loaded(tmp_path, monkeypatch):
+    """hypothesis may mix in constants from the source of loaded modules; the kit turns that off,
+    so importing a module full of odd numbers (or editing one) changes nothing."""
+    first = recorded_examples()
+    constants = ", ".join(f"{v!r}" for v in (0.7316, -2.2227, 1.3e-300, 2.9999, 0.1234567, 7, 3))
+    (tmp_path / "odd_constants_for_the_kit.py").write_text(f"VALUES = [{constants}]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import odd_constants_for_the_kit  # noqa: F401
+
+    assert recorded_examples() == first
+
+
 def test_check_op_runs_max_examples():
     calls = []
     check_op(lambda x: calls.append(1) or x.exp(), arrays(empty=False), max_examples=7)
@@ -322,8 +334,14 @@ def test_a_callable_avoid_keeps_a_function_of_the_inputs_away_from_zero():
     check_op(a_wins_ties, broadcastable_arrays(2), reference=np.maximum, avoid=gap)
     assert any(np.any(d < 0.01) for d in differences)  # drawn, then rejected
     check_op(a_wins_ties, broadcastable_arrays(2, no_ties=True), reference=np.maximum)
-    # PyTorch's maximum shares g at a tie: exactly the central difference, so ties pass as they are
-    check_op(maximum_with(0.5), broadcastable_arrays(2), reference=np.maximum)
+
+
+def test_a_tie_shared_as_pytorch_does_is_what_central_differences_see():
+    a, b = tg.Tensor(np.array([1.0, 2.0]), requires_grad=True), tg.Tensor(np.array([1.0, 0.0]))
+    b.requires_grad = True
+    assert tg.gradcheck(maximum_with(0.5), [a, b])  # a tie at element 0
+    with pytest.raises(tg.GradcheckError, match=r"index \(0,\)"):
+        tg.gradcheck(maximum_with(1.0), [a, b])
 
 
 def test_avoid_is_checked():

@@ -1,0 +1,402 @@
+"""One named test per bug of issue 10's "What was found", plus those the random programs found.
+
+Each is written against the contract (docs/api.md, /work/shared/API.md): what PyTorch computes,
+or the error the contract names. Comparisons with PyTorch skip without it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tinygrad_ce import Function, Tensor, optim
+from tinygrad_ce import functional as F
+
+rng = np.random.default_rng(10)
+
+# Engine v2 bug found by tests/test_random_programs.py: in GradientSums.add, the sum of two 0-d
+# gradients (``total + grad``) is a NumPy scalar, not an array; a third gradient "added in place"
+# into it is lost (silently wrong), or crashes when it is indexing's sparse gradient. Strict: once
+# it is fixed these pass, and the marker must go.
+zero_d_sum_bug = pytest.mark.xfail(
+    strict=True, reason="engine v2: a sum of two 0-d gradients is a NumPy scalar"
+)
+
+
+def leaf(values):
+    return Tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+# --------------------------------------------------------------------------- a 0-d node used twice
+
+
+def test_zero_d_intermediate_used_twice():
+    x = leaf([1.0, -2.0, 3.0])
+    s = x.sum()
+    (s + s).backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+
+
+def test_zero_d_product_used_twice():
+    a = leaf(3.0)
+    x = a * 1.0
+    (x + x).backward()
+    assert a.grad == 2.0
+
+
+@zero_d_sum_bug
+@pytest.mark.parametrize("uses", [3, 4])
+def test_zero_d_intermediate_used_three_and_four_times(uses):
+    # Found by the random programs: the sum of two 0-d gradients was a NumPy scalar, and the
+    # third gradient was "added in place" into it, i.e. lost (2.0 instead of 3.0).
+    x = leaf([1.0, 2.0])
+    s = x.sum()
+    total = s
+    for _ in range(uses - 1):
+        total = total + s
+    total.backward()
+    np.testing.assert_array_equal(x.grad, [float(uses)] * 2)
+
+
+@zero_d_sum_bug
+def test_zero_d_square_plus_itself():
+    # d/dx of v*v + v with v = 3x, at x = 2: (2v + 1) * 3 = 39 (the bug gave 21).
+    x = leaf(2.0)
+    v = x * 3.0
+    (v * v + v).backward()
+    assert x.grad == pytest.approx(39.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("indexed_first", [pytest.param(True, marks=zero_d_sum_bug), False])
+@pytest.mark.parametrize("pick", ["ellipsis", "empty tuple", "None then 0"])
+def test_zero_d_sum_then_indexed_gradient(pick, indexed_first):
+    # Found by the random programs: two gradients summed to a NumPy scalar, then indexing's
+    # sparse gradient was added into it: TypeError 'first operand must be array'.
+    x = leaf([1.0, 2.0])
+    s = x.sum()
+    picked = {"ellipsis": lambda: s[...], "empty tuple": lambda: s[()]}.get(
+        pick, lambda: s[None][0]
+    )()
+    ((picked + (s + s)) if indexed_first else (s + s + picked)).backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+
+
+@zero_d_sum_bug
+def test_zero_d_indexed_and_used_twice():
+    x = leaf([1.0, 2.0, 4.0])
+    s = x.sum()
+    (s[None].sum() + (s + s)).backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0, 3.0])
+
+
+def test_cross_entropy_loss_plus_itself():
+    z = leaf(rng.standard_normal((4, 3)))
+    t = np.array([0, 2, 1, 2])
+    loss = F.cross_entropy(z, t)
+    (loss + loss).backward()
+    p = np.exp(z.data) / np.exp(z.data).sum(axis=1, keepdims=True)
+    expected = 2 * (p - np.eye(3)[t]) / 4
+    np.testing.assert_allclose(z.grad, expected, rtol=1e-12, atol=1e-15)
+
+
+def _micrograd_readme(a, b):
+    """The example of micrograd's README, as written there (a = -4, b = 2)."""
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    return g
+
+
+def test_micrograd_readme_example_published_values():
+    a, b = leaf(-4.0), leaf(2.0)
+    g = _micrograd_readme(a, b)
+    g.backward()
+    # micrograd's README prints 24.7041, 138.8338 and 645.5773
+    assert g.item() == pytest.approx(24.7041, abs=1e-4)
+    assert a.grad == pytest.approx(138.8338, abs=1e-4)
+    assert b.grad == pytest.approx(645.5773, abs=1e-4)
+
+
+def test_micrograd_readme_example_matches_torch():
+    torch = pytest.importorskip("torch")
+    a, b = leaf(-4.0), leaf(2.0)
+    g = _micrograd_readme(a, b)
+    g.backward()
+    ta = torch.tensor(-4.0, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    tg = _micrograd_readme(ta, tb)
+    tg.backward()
+    assert g.item() == pytest.approx(tg.item(), rel=1e-14)
+    assert a.grad == pytest.approx(ta.grad.item(), rel=1e-14)
+    assert b.grad == pytest.approx(tb.grad.item(), rel=1e-14)
+
+
+# --------------------------------------------------------------------------- transpose
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (2, 3)])
+def test_transpose_negative_axes_backward(shape):
+    x = leaf(rng.standard_normal(shape))
+    y = x.transpose(-1, 0)
+    np.testing.assert_array_equal(y.data, x.data.T)
+    g = rng.standard_normal(y.shape)
+    y.backward(g)
+    np.testing.assert_array_equal(x.grad, g.T)
+
+
+def test_transpose_tuple_with_negative_axes():
+    x = leaf(rng.standard_normal((2, 3, 4)))
+    y = x.transpose((1, -3, -1))
+    np.testing.assert_array_equal(y.data, x.data.transpose(1, 0, 2))
+    g = rng.standard_normal(y.shape)
+    y.backward(g)
+    np.testing.assert_array_equal(x.grad, g.transpose(1, 0, 2))
+
+
+# --------------------------------------------------------------------------- graph lifetime
+
+
+def test_second_backward_without_retain_graph_raises():
+    w = leaf([1.0, 2.0])
+    loss = (w * w).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        loss.backward()
+
+
+def test_retain_graph_lets_a_second_backward_accumulate():
+    w = leaf([1.0, 2.0])
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [4.0, 8.0])
+
+
+def test_sgd_step_between_two_backwards_raises():
+    w = leaf([1.0, 2.0])
+    opt = optim.SGD([w], lr=0.5)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    opt.step()  # changes w in place, after Mul saved it
+    opt.zero_grad()
+    with pytest.raises(RuntimeError, match=r"Mul[\s\S]*\(2,\)"):
+        loss.backward()
+    assert w.grad is None or not np.any(w.grad)  # no silently wrong gradient
+
+
+def test_data_assignment_between_two_backwards_raises():
+    w = leaf([1.0, 2.0])
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    w.data -= 0.1 * w.grad  # micrograd style: still allowed, and counted as a change
+    np.testing.assert_allclose(w.data, [0.8, 1.6])
+    with pytest.raises(RuntimeError, match="Mul"):
+        loss.backward()
+
+
+def test_changing_an_unsaved_input_is_fine():
+    w = leaf([1.0, 2.0])
+    loss = (w + 1.0).sum()  # Add saves nothing
+    loss.backward(retain_graph=True)
+    w.data = np.array([5.0, 6.0])
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 2.0])
+
+
+# --------------------------------------------------------------------------- masked losses
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_cross_entropy_ignored_row_gets_zero_gradient_whatever_reaches_it(bad):
+    z = leaf(rng.standard_normal((3, 4)))
+    t = np.array([1, -100, 2])
+    loss = F.cross_entropy(z, t, ignore_index=-100, reduction="none")
+    g = np.array([1.0, bad, 2.0])
+    loss.backward(g)
+    np.testing.assert_array_equal(z.grad[1], np.zeros(4))
+    p = np.exp(z.data) / np.exp(z.data).sum(axis=1, keepdims=True)
+    expected = (p - np.eye(4)[[1, 0, 2]]) * g[:, None]
+    np.testing.assert_allclose(z.grad[[0, 2]], expected[[0, 2]], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nll_loss_ignored_row_gets_zero_gradient_whatever_reaches_it(bad):
+    logp = leaf(rng.standard_normal((3, 4)))
+    t = np.array([3, 0, -100])
+    F.nll_loss(logp, t, reduction="none").backward(np.array([1.0, 2.0, bad]))
+    expected = np.zeros((3, 4))
+    expected[0, 3], expected[1, 0] = -1.0, -2.0
+    np.testing.assert_array_equal(logp.grad, expected)
+
+
+# --------------------------------------------------------------------------- Tensor fixes
+
+
+def test_mean_over_axis_zero_of_a_zero_d_tensor():
+    x = leaf(2.0)
+    y = x.mean(axis=0)
+    assert y.shape == () and y.item() == 2.0
+    y.backward()
+    assert x.grad == 1.0
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max"])
+@pytest.mark.parametrize("axis", [0, -1, (), (0,), [-1], None])
+def test_reductions_of_a_zero_d_tensor(reduce, axis):
+    x = leaf(2.5)
+    for keepdims in (False, True):
+        y = getattr(x, reduce)(axis=axis, keepdims=keepdims)
+        assert y.shape == () and y.item() == 2.5
+        y.backward(np.array(3.0))
+    assert x.grad == 6.0
+
+
+def test_sum_over_a_list_of_axes():
+    a = rng.standard_normal((2, 3, 4))
+    x = leaf(a)
+    y = x.sum(axis=[0, 1])
+    np.testing.assert_allclose(y.data, a.sum(axis=(0, 1)), rtol=1e-15)
+    g = rng.standard_normal(4)
+    y.backward(g)
+    np.testing.assert_array_equal(x.grad, np.broadcast_to(g, (2, 3, 4)))
+
+
+def test_index_with_an_empty_list():
+    x = leaf(rng.standard_normal((3, 2)))
+    y = x[[]]
+    assert y.shape == (0, 2) and y.dtype == np.float64
+    y.backward(np.zeros((0, 2)))
+    np.testing.assert_array_equal(x.grad, np.zeros((3, 2)))
+
+
+def test_int_too_large_for_int64_raises_overflow_error():
+    with pytest.raises(OverflowError):
+        Tensor([2**63])
+    assert Tensor([2**63 - 1]).data[0] == 2**63 - 1
+
+
+# --------------------------------------------------------------------------- the Function API
+
+
+class _SubtractMeanInPlace(Function):
+    @staticmethod
+    def forward(ctx, x):
+        x -= x.mean()  # writes into its input: must fail, not rewrite the caller's tensor
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def test_forward_writing_into_its_input_raises():
+    x = leaf([1.0, 2.0, 6.0])
+    with pytest.raises(ValueError, match="read-only"):
+        _SubtractMeanInPlace.apply(x)
+    np.testing.assert_array_equal(x.data, [1.0, 2.0, 6.0])
+
+
+def test_saved_arrays_are_read_only():
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            x *= 0  # must fail
+            return 2 * grad
+
+    x = leaf([1.0, 2.0])
+    y = Scale.apply(x).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        y.backward()
+    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+
+
+def test_forward_returning_a_tuple_raises_type_error():
+    class SinCos(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return np.sin(x), np.cos(x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(TypeError, match=r"(?i)multi|tuple|one array"):
+        SinCos.apply(leaf([0.5, 1.0]))
+
+
+def test_op_storing_its_own_inputs_attribute_works():
+    class Affine(Function):
+        """y = a * x + b, with a and b kept by the op itself under names the engine used."""
+
+        @staticmethod
+        def forward(ctx, x, *, a, b):
+            ctx.inputs = (a, b)
+            ctx.output_shape = "the op's own"
+            ctx.output_dtype = "attributes"
+            return a * x + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, _ = ctx.inputs
+            assert ctx.output_shape == "the op's own" and ctx.output_dtype == "attributes"
+            return grad * a
+
+    x = leaf([1.0, 2.0, 3.0])
+    y = Affine.apply(x, a=3.0, b=1.0)
+    np.testing.assert_array_equal(y.data, [4.0, 7.0, 10.0])
+    y.backward(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(x.grad, [3.0, 6.0, 9.0])
+
+
+def test_tensor_keyword_to_apply_raises_type_error_naming_it():
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x, *, factor):
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(TypeError, match="factor"):
+        Scale.apply(leaf([1.0, 2.0]), factor=Tensor(2.0))
+
+
+class _SameGradientForBoth(Function):
+    """y = a + b, whose backward returns one array object for both inputs."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        shared = grad * 1.0
+        return shared, shared
+
+
+class _SameGradientWithStalePromise(_SameGradientForBoth):
+    fresh_gradients = True  # v1's per-op promise: v2 has no such flag and must not trust it
+
+
+@pytest.mark.parametrize("op", [_SameGradientForBoth, _SameGradientWithStalePromise])
+def test_one_array_returned_for_two_inputs_gives_separate_grads(op):
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    op.apply(a, b).backward(np.array([1.0, 10.0]))
+    assert a.grad is not b.grad and not np.shares_memory(a.grad, b.grad)
+    op.apply(a, b).backward(np.array([1.0, 10.0]))  # accumulates into both, separately
+    np.testing.assert_array_equal(a.grad, [2.0, 20.0])
+    np.testing.assert_array_equal(b.grad, [2.0, 20.0])

@@ -20,9 +20,12 @@ MODULES = [
     ("tinygrad_ce", "The top level: tensors, the op API, no_grad, gradcheck."),
     ("tinygrad_ce.functional", "Losses and activations composed from the primitive ops."),
     ("tinygrad_ce.nn", "Modules, layers, loss modules, saving and loading."),
+    ("tinygrad_ce.nn.utils", "clip_grad_norm_."),
     ("tinygrad_ce.optim", "Optimizers with PyTorch's update rules."),
-    ("tinygrad_ce.datasets", "The iris data set and helpers to split, standardize and batch."),
-    ("tinygrad_ce.viz", "The graph as Graphviz DOT, and a narrated backward pass."),
+    ("tinygrad_ce.optim.lr_scheduler", "Learning-rate schedulers, as PyTorch's."),
+    ("tinygrad_ce.data", "TensorDataset and DataLoader, as PyTorch's."),
+    ("tinygrad_ce.datasets", "Iris, digits, toy generators, and helpers to split and batch."),
+    ("tinygrad_ce.viz", "Pictures of the graph (SVG, DOT), a backward stepper page, a narrated trace."),
     ("tinygrad_ce.testing", "hypothesis strategies and check_op, for testing new ops."),
 ]
 

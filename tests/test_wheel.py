@@ -105,7 +105,7 @@ def test_the_wheel_contains_the_iris_csv(wheel):
         assert "tinygrad_ce/datasets/iris.csv" in names
         csv_text = zf.read("tinygrad_ce/datasets/iris.csv").decode("utf-8")
     assert csv_text == (REPO / "tinygrad_ce" / "datasets" / "iris.csv").read_text("utf-8")
-    assert "tinygrad_ce/nn/module.py" in names and "tinygrad_ce/optim.py" in names
+    assert "tinygrad_ce/nn/module.py" in names and "tinygrad_ce/optim/__init__.py" in names
 
 
 def test_load_iris_from_an_installed_non_editable_copy(wheel, tmp_path):

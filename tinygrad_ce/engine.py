@@ -23,114 +23,12 @@ what the graph saved unless ``retain_graph=True``.
 from __future__ import annotations
 
 import contextlib
-import functools
-import inspect
-import threading
 import weakref
 
 import numpy as np
 
-# --------------------------------------------------------------------------- grad mode
-
-
-class _ThreadState(threading.local):
-    """Per-thread switches: ``no_grad`` in one thread must not stop recording in another."""
-
-    def __init__(self):
-        self.grad_enabled = True
-        self.saved = []  # grad_enabled values to restore, one per open no_grad block
-        self.observers = []  # callables told about each node a backward walk runs (viz.trace)
-        self.backward_observers = self.observers  # the v1 name, until viz moves to observe_backward
-
-
-_state = _ThreadState()
-
-
-def is_grad_enabled() -> bool:
-    """Whether ops record a graph in the current thread.
-
-    >>> is_grad_enabled()
-    True
-    >>> with no_grad():
-    ...     is_grad_enabled()
-    False
-    """
-    return _state.grad_enabled
-
-
-class no_grad:
-    """Context manager and decorator (with or without parentheses, generators too): ops inside
-    record no graph, in this thread only.
-
-    >>> w = Tensor([1.0, 2.0], requires_grad=True)
-    >>> with no_grad():
-    ...     y = w * 2
-    >>> y.requires_grad
-    False
-    """
-
-    def __new__(cls, func=None):
-        self = super().__new__(cls)
-        return self if func is None else self(func)  # bare @no_grad: decorate at once
-
-    def __enter__(self):
-        _state.saved.append(_state.grad_enabled)
-        _state.grad_enabled = False
-        return self
-
-    def __exit__(self, *exc_info):
-        _state.grad_enabled = _state.saved.pop()
-        return False
-
-    def __call__(self, func):
-        if inspect.isgeneratorfunction(func):
-
-            @functools.wraps(func)
-            def generator_without_grad(*args, **kwargs):
-                generator = func(*args, **kwargs)
-                resume, value = generator.send, None
-                while True:
-                    try:
-                        with no_grad():
-                            request = resume(value)
-                    except StopIteration as stop:
-                        return stop.value
-                    try:
-                        value, resume = (yield request), generator.send
-                    except GeneratorExit:
-                        generator.close()
-                        raise
-                    except BaseException as error:  # thrown in: pass it on, still without grad
-                        value, resume = error, generator.throw
-
-            return generator_without_grad
-
-        @functools.wraps(func)
-        def without_grad(*args, **kwargs):
-            with no_grad():
-                return func(*args, **kwargs)
-
-        return without_grad
-
-
-@contextlib.contextmanager
-def observe_backward(callback):
-    """Inside it, each backward walk in this thread calls ``callback(node, grad, input_grads)``
-    after running a node: copies of its gradient and of what it passes to each input (or None).
-
-    >>> x = Tensor([1.0, 2.0], requires_grad=True)
-    >>> seen = []
-    >>> with observe_backward(lambda node, g, gs: seen.append(node.name)):
-    ...     (x * x).sum().backward()
-    >>> seen
-    ['Sum', 'Mul']
-    """
-    _state.observers.append(callback)
-    try:
-        yield callback
-    finally:
-        _state.observers.remove(callback)
-
+from tinygrad_ce.grad_mode import _state, is_grad_enabled, no_grad, observe_backward  # noqa: F401
+from tinygrad_ce.gradient_sums import GradientSums, ScatterGradient, add_into, copy_gradient
 
 # --------------------------------------------------------------------------- Function and Node
 
@@ -254,6 +152,9 @@ class Constant:
         self.dtype = getattr(array, "dtype", None)
         self.value = array if np.size(array) <= 64 else None
 
+    def __repr__(self):
+        return f"<Constant {self.shape} {self.dtype}>"
+
 
 class Node:
     """One recorded op: its ``ctx`` (``function``) and where each of its inputs came from.
@@ -263,17 +164,8 @@ class Node:
     it has at most 64 elements (pictures show it), else None.
     """
 
-    __slots__ = (
-        "__weakref__",
-        "dtype",
-        "function",
-        "inputs",
-        "released",
-        "retained",
-        "saved_versions",
-        "shape",
-        "value",
-    )
+    __slots__ = ("__weakref__", "dtype", "function", "inputs", "released", "retained")
+    __slots__ += ("saved_versions", "shape", "value")
 
     def __init__(self, function, inputs, out):
         self.function = function
@@ -292,24 +184,23 @@ class Node:
         return type(self.function).__name__
 
     def run_backward(self, grad, retain_graph):
-        """dL/d(output) in; dL/d(input) out, one per input, each fitted to its input's shape."""
-        if self.released:
+        """dL/d(output) in; dL/d(input) out, one per input, each fitted to its input's shape.
+
+        ``grad`` is None when no gradient reached this node: then none leaves it either.
+        """
+        if grad is None:
+            grads = (None,) * len(self.inputs)
+        elif self.released:
             raise RuntimeError(
                 f"{self.name}: trying to backward through the graph a second time; the first "
                 f"backward freed it. Pass retain_graph=True to the first backward to keep it."
             )
-        for counter, version, shape in self.saved_versions:
-            if counter.count != version:
-                raise RuntimeError(
-                    f"{self.name}: a tensor of shape {shape} that it saved for backward was "
-                    f"changed in place: it is at version {counter.count}; expected version "
-                    f"{version}"
-                )
-        grads = type(self.function).backward(self.function, _read_only(grad))
-        if isinstance(grads, list):
-            grads = tuple(grads)
-        elif not isinstance(grads, tuple):
-            grads = (grads,)
+        else:
+            self.check_saved_versions()
+            if self.retained is not None and self.retained() is not None:
+                accumulate_into(self.retained(), grad)  # retain_grad(): the tensor keeps it
+            grads = type(self.function).backward(self.function, _read_only(grad))
+            grads = tuple(grads) if isinstance(grads, tuple | list) else (grads,)
         if len(grads) != len(self.inputs):
             raise RuntimeError(
                 f"{self.name}.backward returned {len(grads)} gradients for "
@@ -321,6 +212,15 @@ class Node:
             None if g is None or isinstance(x, Constant) else self._fit(g, x)
             for g, x in zip(grads, self.inputs)
         )
+
+    def check_saved_versions(self):
+        for counter, version, shape in self.saved_versions:
+            if counter.count != version:
+                raise RuntimeError(
+                    f"{self.name}: a tensor of shape {shape} that it saved for backward was "
+                    f"changed in place: it is at version {counter.count}; expected version "
+                    f"{version}"
+                )
 
     def _fit(self, grad, source):
         """The gradient for ``source`` with its shape (broadcasting undone) and dtype."""
@@ -373,16 +273,9 @@ def backward_walk(root, grad, retain_graph=False):
     while ready:
         node = ready.pop()
         node_grad = sums.pop(node)  # dL/d(node's output), summed over its consumers
-        if node_grad is None:  # nothing flowed here (e.g. every consumer was a constant's op)
-            input_grads = (None,) * len(node.inputs)
-            if not retain_graph:
-                node.release()
-        else:
-            if node.retained is not None and node.retained() is not None:
-                accumulate_into(node.retained(), node_grad)  # retain_grad(): keep a copy
-            input_grads = node.run_backward(node_grad, retain_graph)  # the chain rule
-            for observe in _state.observers:
-                observe(node, node_grad.copy(), tuple(_copy(g) for g in input_grads))
+        input_grads = node.run_backward(node_grad, retain_graph)  # the chain rule
+        for observe in _state.observers:
+            observe(node, copy_gradient(node_grad), tuple(map(copy_gradient, input_grads)))
         # 3. Hand each input its gradient: sum at nodes, accumulate at leaves.
         for source, input_grad in zip(node.inputs, input_grads):
             if isinstance(source, Tensor) and input_grad is not None:
@@ -398,17 +291,9 @@ def backward_walk(root, grad, retain_graph=False):
 def accumulate_into(tensor, grad):
     """tensor.grad += grad (a copy of grad the first time: .grad is the tensor's own array)."""
     if tensor.grad is None:
-        tensor.grad = _copy(grad)
-    elif isinstance(grad, ScatterGradient):
-        grad.add_to(tensor.grad)
+        tensor.grad = copy_gradient(grad)
     else:
-        tensor.grad += grad
-
-
-def _copy(grad):
-    if grad is None:
-        return None
-    return grad.dense() if isinstance(grad, ScatterGradient) else np.array(grad, copy=True)
+        add_into(tensor.grad, grad)
 
 
 def unbroadcast(grad, shape):
@@ -431,86 +316,12 @@ def unbroadcast(grad, shape):
     return grad.reshape(grad.shape[lead:]) if lead else grad
 
 
-# ------------------------------------------------- optimisation: how gradients are stored
-
-
-class ScatterGradient:
-    """Zeros except at ``index``, where it holds ``values``: the gradient of ``x[index]``.
-
-    Indexing's backward returns one instead of a large array of zeros with a few entries set; it
-    is added in where it lands, so picking N entries costs work in proportion to N. An op's
-    backward never receives one: the walk makes it a full array first.
-    """
-
-    __slots__ = ("index", "shape", "values")
-
-    def __init__(self, shape, index, values):
-        self.shape, self.index, self.values = shape, index, values
-
-    @property
-    def dtype(self):
-        return self.values.dtype
-
-    def astype(self, dtype):
-        return ScatterGradient(self.shape, self.index, self.values.astype(dtype))
-
-    def add_to(self, array):
-        """array[index] += values, in place; an index picked twice adds twice."""
-        np.add.at(array, self.index, self.values)
-
-    def dense(self):
-        array = np.zeros(self.shape, self.values.dtype)
-        self.add_to(array)
-        return array
-
-
-class GradientSums:
-    """The walk's running sums, one per node: ``add(node, g)`` is just ``sum[node] += g``.
-
-    Only the storage is clever, to save memory and copies (skip this on a first reading): an
-    array an op returned may be shared (its ``grad``, a view, a saved array), so it is never
-    written into; the first time two gradients meet, their sum is a new array that belongs to
-    this object, and later gradients are added into it in place.
-    """
-
-    def __init__(self):
-        self.sums = {}
-        self.owned = set()  # the nodes whose sum is an array made here
-
-    def add(self, node, grad):
-        if node not in self.sums:
-            self.sums[node] = grad
-            return
-        total = self.sums[node]
-        if node in self.owned:
-            if isinstance(grad, ScatterGradient):
-                grad.add_to(total)
-            else:
-                total += grad
-            return
-        if isinstance(total, ScatterGradient):  # put the full array (if any) first
-            total, grad = grad, total
-        if isinstance(grad, ScatterGradient):
-            total = _copy(total)
-            grad.add_to(total)
-        else:
-            total = total + grad
-        self.sums[node] = total
-        self.owned.add(node)
-
-    def pop(self, node):
-        """The finished sum for ``node`` as an array (None if nothing flowed into it)."""
-        self.owned.discard(node)
-        grad = self.sums.pop(node, None)
-        return grad.dense() if isinstance(grad, ScatterGradient) else grad
-
-
 # --------------------------------------------------------------------------- Tensor
 
 # Tensor's op methods (+, exp, sum, reshape, ...) live in tensor_methods.py; they use the ops,
 # which use Function above, so they are imported only now.
 from tinygrad_ce import tensor_methods  # noqa: E402
-from tinygrad_ce.tensor_methods import TensorMethods  # noqa: E402
+from tinygrad_ce.tensor_methods import TensorMethods, as_array  # noqa: E402
 
 
 class VersionCounter:
@@ -520,27 +331,6 @@ class VersionCounter:
 
     def __init__(self):
         self.count = 0
-
-
-def _as_array(data, dtype):
-    """The array a new Tensor holds: always a copy, with the contract's dtype rules."""
-    if isinstance(data, Tensor):
-        data = data._data
-    from_python = not isinstance(data, np.ndarray | np.generic)
-    array = np.array(data, dtype=dtype)
-    if from_python and dtype is None:
-        if array.dtype.kind == "f":
-            array = array.astype(np.float32)  # Python floats become float32, as in PyTorch
-        elif array.dtype.kind == "u" or (array.dtype == object and array.size):
-            raise OverflowError(f"a Python int in {data!r} does not fit in int64")
-        elif array.dtype.kind == "i":
-            array = array.astype(np.int64)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"Tensor data must be boolean, integer or floating, got dtype {array.dtype} "
-            f"from {type(data).__name__}"
-        )
-    return array
 
 
 class Tensor(TensorMethods):
@@ -561,7 +351,7 @@ class Tensor(TensorMethods):
     __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray + Tensor is ours
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self._data = _as_array(data, dtype)
+        self._data = as_array(data, dtype)
         if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(
                 f"only floating-point tensors can require grad, got dtype {self._data.dtype}"

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_ce.engine import Function, ScatterGradient
+from tinygrad_ce.engine import Function
+from tinygrad_ce.gradient_sums import ScatterGradient
 
 # --------------------------------------------------------------------------- arithmetic
 

@@ -15,7 +15,28 @@ import operator
 
 import numpy as np
 
-__all__ = ["TensorMethods", "normalize_axes"]
+__all__ = ["TensorMethods", "as_array", "normalize_axes", "where"]
+
+
+def as_array(data, dtype=None):
+    """The array a new Tensor holds: always a copy, with the contract's dtype rules."""
+    if isinstance(data, TensorMethods):
+        data = data._data
+    from_python = not isinstance(data, np.ndarray | np.generic)
+    array = np.array(data, dtype=dtype)
+    if from_python and dtype is None:
+        if array.dtype.kind == "f":
+            array = array.astype(np.float32)  # Python floats become float32, as in PyTorch
+        elif array.dtype.kind == "u" or (array.dtype == object and array.size):
+            raise OverflowError(f"a Python int in {data!r} does not fit in int64")
+        elif array.dtype.kind == "i":
+            array = array.astype(np.int64)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Tensor data must be boolean, integer or floating, got dtype {array.dtype} "
+            f"from {type(data).__name__}"
+        )
+    return array
 
 
 def normalize_axes(axis, ndim):

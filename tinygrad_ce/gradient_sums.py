@@ -1,0 +1,93 @@
+"""How the backward walk stores gradients while it sums them: the engine's one optimisation.
+
+Skip this file on a first reading: for the maths, ``GradientSums.add(node, g)`` is
+``sum[node] += g`` and a ``ScatterGradient`` is the array ``zeros(shape)`` with ``values``
+added at ``index``. What is clever is only how they are stored, to save memory and copies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class ScatterGradient:
+    """Zeros except at ``index``, where it holds ``values``: the gradient of ``x[index]``.
+
+    Indexing's backward returns one instead of a large array of zeros with a few entries set; it
+    is added in where it lands, so picking N entries costs work in proportion to N. An op's
+    backward never receives one: the walk makes it a full array first.
+    """
+
+    __slots__ = ("index", "shape", "values")
+
+    def __init__(self, shape, index, values):
+        self.shape, self.index, self.values = shape, index, values
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    def astype(self, dtype):
+        return ScatterGradient(self.shape, self.index, self.values.astype(dtype))
+
+    def add_to(self, array):
+        """array[index] += values, in place; an index picked twice adds twice."""
+        np.add.at(array, self.index, self.values)
+
+    def dense(self):
+        array = np.zeros(self.shape, self.values.dtype)
+        self.add_to(array)
+        return array
+
+
+class GradientSums:
+    """The walk's running sums, one per node: ``add(node, g)`` is just ``sum[node] += g``.
+
+    Only the storage is clever, to save memory and copies (skip this on a first reading): an
+    array an op returned may be shared (its ``grad``, a view, a saved array), so it is never
+    written into; the first time two gradients meet, their sum is a new array that belongs to
+    this object, and later gradients are added into it in place.
+    """
+
+    def __init__(self):
+        self.sums = {}
+        self.owned = set()  # the nodes whose sum is an array made here
+
+    def add(self, node, grad):
+        if node not in self.sums:
+            self.sums[node] = grad
+            return
+        total = self.sums[node]
+        if node in self.owned:
+            add_into(total, grad)
+            return
+        if isinstance(total, ScatterGradient):  # put the full array (if any) first
+            total, grad = grad, total
+        if isinstance(grad, ScatterGradient):
+            total = copy_gradient(total)
+            grad.add_to(total)
+        else:
+            total = total + grad
+        self.sums[node] = total
+        self.owned.add(node)
+
+    def pop(self, node):
+        """The finished sum for ``node`` as an array (None if nothing flowed into it)."""
+        self.owned.discard(node)
+        grad = self.sums.pop(node, None)
+        return grad.dense() if isinstance(grad, ScatterGradient) else grad
+
+
+def copy_gradient(grad):
+    """A new array holding ``grad`` (a dense one for a ScatterGradient; None stays None)."""
+    if grad is None:
+        return None
+    return grad.dense() if isinstance(grad, ScatterGradient) else np.array(grad, copy=True)
+
+
+def add_into(array, grad):
+    """array += grad, in place (grad may be a ScatterGradient)."""
+    if isinstance(grad, ScatterGradient):
+        grad.add_to(array)
+    else:
+        array += grad

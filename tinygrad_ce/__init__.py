@@ -19,7 +19,16 @@ from tinygrad_ce import data, datasets, functional, nn, optim, viz
 from tinygrad_ce.engine import Function, Tensor, is_grad_enabled, no_grad
 from tinygrad_ce.gradcheck import GradcheckError, gradcheck, jacobian
 from tinygrad_ce.seeding import manual_seed
-from tinygrad_ce.tensor_methods import where
+from tinygrad_ce.tensor_methods import (
+    cat,
+    clamp,
+    clip,
+    full_like,
+    maximum,
+    minimum,
+    stack,
+    where,
+)
 from tinygrad_ce.viz import trace
 
 __version__ = "0.1.0"
@@ -28,16 +37,23 @@ __all__ = [
     "Function",
     "GradcheckError",
     "Tensor",
+    "cat",
+    "clamp",
+    "clip",
     "data",
     "datasets",
+    "full_like",
     "functional",
     "gradcheck",
     "is_grad_enabled",
     "jacobian",
     "manual_seed",
+    "maximum",
+    "minimum",
     "nn",
     "no_grad",
     "optim",
+    "stack",
     "trace",
     "viz",
     "where",

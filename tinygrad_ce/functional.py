@@ -6,9 +6,11 @@ few Tensor operations (``+ - * /``, ``exp``, ``log``, ``log1p``, ``sum``, indexi
 finite-difference tests of the primitives cover it too.
 
 NumPy appears only on constants: validating and preparing targets, weights and masks, and the
-detached shift that keeps ``exp`` from overflowing. Targets, ``weight`` and ``pos_weight`` are
-constants (NumPy arrays, Python lists or Tensors, of which only the data is used): no gradient
-flows into them.
+detached shift that keeps ``exp`` from overflowing. ``weight``, ``pos_weight`` and class-index
+targets are constants (NumPy arrays, Python lists or Tensors, of which only the data is used).
+A floating target Tensor that requires grad (the probabilities of ``cross_entropy``, the
+targets of ``kl_div`` and of both binary losses) gets its gradient, as in PyTorch: knowledge
+distillation trains through the teacher's side too.
 
 Semantics follow ``torch.nn.functional`` (values and input gradients agree to float64
 round-off); the few deliberate differences are listed in each docstring. Results have the
@@ -17,6 +19,7 @@ input's floating dtype: float32 logits give a float32 loss.
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -63,6 +66,15 @@ def _float_input(x, function):
 def _constant(value):
     """A target, weight or mask as a NumPy array (the data of a Tensor; never copied or written)."""
     return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _grad_target(target, array):
+    """A floating target Tensor that requires grad, as a Tensor of ``array``'s dtype: the loss is
+    then differentiable in it too, as in PyTorch (knowledge distillation needs that). Any other
+    target is the constant ``array`` (its checked, converted values)."""
+    if isinstance(target, Tensor) and target.requires_grad:
+        return target.to(array.dtype)
+    return array
 
 
 def _check_reduction(reduction, allowed=_REDUCTIONS):
@@ -358,11 +370,11 @@ def cross_entropy(
     ignore_index = operator.index(ignore_index)
     class_axis = _class_axis(x, "cross_entropy")
     classes = x.shape[class_axis]
-    target = _constant(target)
+    source, target = target, _constant(target)
     w = _class_weight(weight, classes, x.dtype)
 
     if target.shape == x.shape:
-        return _cross_entropy_probabilities(x, target, w, ignore_index, reduction, eps)
+        return _cross_entropy_probabilities(x, target, w, ignore_index, reduction, eps, source)
 
     index, valid = _index_target(target, x, class_axis, ignore_index, "cross_entropy")
     coef = valid.astype(x.dtype) if w is None else np.where(valid, w[index], 0).astype(x.dtype)
@@ -383,7 +395,7 @@ def cross_entropy(
     return _reduce_weighted(loss, coef.sum(), valid.any(), reduction)
 
 
-def _cross_entropy_probabilities(x, target, w, ignore_index, reduction, eps):
+def _cross_entropy_probabilities(x, target, w, ignore_index, reduction, eps, source=None):
     if target.dtype.kind != "f":
         raise TypeError(
             f"cross_entropy: a target of the input's shape {x.shape} holds class probabilities "
@@ -397,7 +409,7 @@ def _cross_entropy_probabilities(x, target, w, ignore_index, reduction, eps):
         )
     class_axis = 0 if x.ndim == 1 else 1
     classes = x.shape[class_axis]
-    q = target.astype(x.dtype)
+    q = _grad_target(source, target.astype(x.dtype))
     if eps > 0.0:
         q = q * (1 - eps) + eps / classes
     if w is not None:
@@ -453,7 +465,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     """
     x = _float_input(input, "binary_cross_entropy_with_logits")
     _check_reduction(reduction)
-    t = _binary_target(target, x, "binary_cross_entropy_with_logits")
+    t = _grad_target(target, _binary_target(target, x, "binary_cross_entropy_with_logits"))
     w = _elementwise_weight(weight, x, "weight")
     pw = _elementwise_weight(pos_weight, x, "pos_weight", against="target")
 
@@ -510,6 +522,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
                 f"binary_cross_entropy: all elements of {name} must be in [0, 1]; got "
                 f"{values[outside].flat[0]}"
             )
+    t = _grad_target(target, t)
     w = _elementwise_weight(weight, x, "weight")
     loss = (t - 1) * _clamped_log(1 - x) - t * _clamped_log(x)
     if w is not None:
@@ -546,7 +559,16 @@ def kl_div(input, target, reduction="mean", log_target=False):
             f"together"
         ) from None
     t = t.astype(x.dtype)
-    if log_target:
+    if isinstance(target, Tensor) and target.requires_grad:  # differentiable in the target too
+        t = _grad_target(target, t)
+        if log_target:
+            loss = (t - x) * t.exp()
+        else:
+            # xlogy(t, t): 0 where t == 0. Its gradient there is NaN (log 0 + 1 = -inf, times
+            # the 0 that where() sends back), as PyTorch's xlogy gives.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                loss = where(t.data == 0, 0.0, t * t.log()) - x * t
+    elif log_target:
         loss = (t - x) * np.exp(t)
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -716,3 +738,103 @@ def l1_loss(input, target, reduction="mean", weight=None):
     t = _regression_target(target, x, "l1_loss")
     d = x - t
     return _elementwise_loss(d.relu() + (-d).relu(), x, weight, reduction, "l1_loss")
+
+
+# --------------------------------------------------------------------------- smooth activations
+
+__all__ += ["elu", "gelu", "hardtanh", "logsigmoid", "silu", "softplus"]
+
+
+def _softplus(z):
+    """log(1 + e**z) = relu(z) + log1p(e**-|z|), which never overflows.
+
+    -|z| is written where(z <= 0, z, -z): its slope at 0 is +1, so with relu's slope 0 there the
+    gradient at z = 0 is exactly sigmoid(0) = 1/2 (with abs, whose slope at 0 is 0, it would be 0).
+    """
+    return where(z.data <= 0, z, -z).exp().log1p() + z.relu()  # the mask is a constant
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """A smooth relu: log(1 + e**(beta x)) / beta, and x itself where beta x > threshold (the
+    two agree to float64 there), as ``torch.nn.functional.softplus``.
+
+    The gradient is sigmoid(beta x), and 1 where beta x > threshold.
+
+    >>> softplus(Tensor(np.array([-1.0, 0.0, 30.0]))).tolist()
+    [0.3133, 0.6931, 30.0]
+    """
+    x = _float_input(input, "softplus")
+    z = x if beta == 1 else x * beta
+    soft = _softplus(z) if beta == 1 else _softplus(z) / beta
+    return where(z.data > threshold, x, soft)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = -softplus(-x), without overflow at any x (gradient sigmoid(-x)).
+
+    >>> logsigmoid(Tensor(np.array([-1000.0, 0.0]))).tolist()
+    [-1000.0, -0.6931]
+    """
+    x = _float_input(input, "logsigmoid")
+    return -_softplus(-x)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x where x > 0, else alpha * (e**x - 1); the gradient at 0 is alpha, as in PyTorch.
+
+    e**x - 1 is taken of min(x, 0) (``expm1``, exact near 0), so large x never overflows and
+    the branch where() discards sends back no NaN. ``inplace`` is accepted for PyTorch's
+    signature; the result is always a new tensor.
+
+    >>> elu(Tensor(np.array([-1.0, 0.0, 2.0]))).tolist()
+    [-0.6321, 0.0, 2.0]
+    """
+    x = _float_input(input, "elu")
+    return where(x.data > 0, x, x.clamp(max=0).expm1() * alpha)  # the mask is a constant
+
+
+def gelu(input, approximate="none"):
+    """Gaussian error linear unit: x * Phi(x), Phi the standard normal CDF, as PyTorch's.
+
+    approximate="none":  0.5 * x * (1 + erf(x / sqrt(2)))                      (``Tensor.erf``)
+    approximate="tanh":  0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))
+
+    >>> gelu(Tensor(np.array([-1.0, 0.0, 1.0]))).tolist()
+    [-0.1587, 0.0, 0.8413]
+    >>> gelu(Tensor(np.array([1.0])), approximate="tanh").tolist()
+    [0.8412]
+    """
+    x = _float_input(input, "gelu")
+    if approximate == "none":
+        return x * 0.5 * (1 + (x * math.sqrt(0.5)).erf())
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
+        return x * 0.5 * (1 + inner.tanh())
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x) (also called swish). ``inplace`` is accepted for PyTorch's signature.
+
+    >>> silu(Tensor(np.array([0.0, 1.0]))).tolist()
+    [0.0, 0.7311]
+    """
+    x = _float_input(input, "silu")
+    return x * x.sigmoid()
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """x limited to [min_val, max_val]. Unlike ``clamp``, the gradient is 1 only strictly inside
+    (min_val < x < max_val) and 0 at the bounds, as PyTorch's hardtanh. ``inplace`` is accepted
+    for PyTorch's signature; the result is always a new tensor.
+
+    >>> x = Tensor([-2.0, -1.0, 0.5, 1.0], requires_grad=True)
+    >>> hardtanh(x).sum().backward()
+    >>> x.grad
+    array([0., 0., 1., 0.], dtype=float32)
+    """
+    x = _float_input(input, "hardtanh")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} cannot be greater than max_val {max_val}")
+    inside = (x.data > min_val) & (x.data < max_val)  # a constant mask
+    return where(inside, x, np.clip(x.data, min_val, max_val))

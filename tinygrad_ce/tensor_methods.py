@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 
 import numpy as np
 
@@ -563,6 +564,477 @@ class TensorMethods:
         """self *= other, in place."""
         return self._in_place("mul_", self._data * np.asarray(other))
 
+    # ------------------------------------------------------------------ more elementwise
+
+    def abs(self):
+        """|x|, elementwise (gradient 0 at x = 0, as PyTorch).
+
+        >>> abs(Tensor([-1.5, 0.0, 2.0])).tolist()
+        [1.5, 0.0, 2.0]
+        """
+        return ops.Abs.apply(self)
+
+    def __abs__(self):
+        return self.abs()
+
+    def sqrt(self):
+        """Square root, elementwise (gradient inf at 0, as PyTorch).
+
+        >>> Tensor([4.0, 2.25]).sqrt().tolist()
+        [2.0, 1.5]
+        """
+        return ops.Sqrt.apply(self)
+
+    def rsqrt(self):
+        """1 / sqrt(x), elementwise.
+
+        >>> Tensor([4.0, 0.25]).rsqrt().tolist()
+        [0.5, 2.0]
+        """
+        return ops.Rsqrt.apply(self)
+
+    def sin(self):
+        """Sine, elementwise."""
+        return ops.Sin.apply(self)
+
+    def cos(self):
+        """Cosine, elementwise."""
+        return ops.Cos.apply(self)
+
+    def tan(self):
+        """Tangent, elementwise.
+
+        >>> Tensor([0.0]).tan().tolist()
+        [0.0]
+        """
+        return ops.Tan.apply(self)
+
+    def log2(self):
+        """Base-2 logarithm, elementwise.
+
+        >>> Tensor([1.0, 8.0]).log2().tolist()
+        [0.0, 3.0]
+        """
+        return ops.Log2.apply(self)
+
+    def expm1(self):
+        """e**x - 1, elementwise, accurate for tiny x.
+
+        >>> Tensor(np.array([1e-20])).expm1().item()
+        1e-20
+        """
+        return ops.Expm1.apply(self)
+
+    def erf(self):
+        """The error function, elementwise (``math.erf`` on each element).
+
+        >>> Tensor(np.array([0.0, 0.5])).erf().tolist()
+        [0.0, 0.5204998778130465]
+        """
+        return ops.Erf.apply(self)
+
+    def sign(self):
+        """-1, 0 or 1 by the sign of each element (zero gradient, as PyTorch).
+
+        >>> Tensor([-2.0, 0.0, 3.0]).sign().tolist()
+        [-1.0, 0.0, 1.0]
+        """
+        return ops.Sign.apply(self)
+
+    def floor(self):
+        """Round down, elementwise (zero gradient).
+
+        >>> Tensor([-1.5, 1.5]).floor().tolist()
+        [-2.0, 1.0]
+        """
+        return ops.Floor.apply(self)
+
+    def ceil(self):
+        """Round up, elementwise (zero gradient).
+
+        >>> Tensor([-1.5, 1.5]).ceil().tolist()
+        [-1.0, 2.0]
+        """
+        return ops.Ceil.apply(self)
+
+    def round(self, decimals=0):
+        """Round to ``decimals`` places, halves to even as NumPy and PyTorch (zero gradient).
+
+        >>> Tensor([0.5, 1.5, 2.5, -0.5]).round().tolist()
+        [0.0, 2.0, 2.0, -0.0]
+        """
+        return ops.Round.apply(self, decimals=operator.index(decimals))
+
+    def trunc(self):
+        """Round towards 0, elementwise (zero gradient).
+
+        >>> Tensor([-1.7, 1.7]).trunc().tolist()
+        [-1.0, 1.0]
+        """
+        return ops.Trunc.apply(self)
+
+    def isnan(self):
+        """A bool Tensor: where the elements are NaN.
+
+        >>> Tensor([1.0, float("nan"), float("inf")]).isnan().tolist()
+        [False, True, False]
+        """
+        return Tensor._make(np.asarray(np.isnan(self._data)), None)
+
+    def isinf(self):
+        """A bool Tensor: where the elements are +inf or -inf."""
+        return Tensor._make(np.asarray(np.isinf(self._data)), None)
+
+    def isfinite(self):
+        """A bool Tensor: where the elements are neither infinite nor NaN."""
+        return Tensor._make(np.asarray(np.isfinite(self._data)), None)
+
+    # ------------------------------------------------------------------ more binary
+
+    def maximum(self, other):
+        """Elementwise maximum with ``other`` (see ``tinygrad_ce.maximum``)."""
+        return maximum(self, other)
+
+    def minimum(self, other):
+        """Elementwise minimum with ``other`` (see ``tinygrad_ce.minimum``)."""
+        return minimum(self, other)
+
+    def clamp(self, min=None, max=None, *, out=None):
+        """Limit the elements to [min, max] (see ``tinygrad_ce.clip``); ``clip`` is an alias.
+
+        >>> Tensor([-2.0, 0.5, 3.0]).clamp(-1, 1).tolist()
+        [-1.0, 0.5, 1.0]
+        >>> Tensor([-2.0, 0.5, 3.0]).clamp(max=0).tolist()
+        [-2.0, 0.0, 0.0]
+        """
+        _numpy_call(self, None, out)
+        return clip(self, min, max)
+
+    def clip(self, min=None, max=None, *, out=None):
+        """An alias of ``clamp`` (NumPy's and PyTorch's name)."""
+        return self.clamp(min, max, out=out)
+
+    def remainder(self, other):
+        """x % other with the sign of ``other``, as Python, NumPy and ``torch.remainder``.
+
+        The gradient is 1 with respect to x and -floor(x / other) with respect to ``other``.
+
+        >>> (Tensor([5.0, -5.0, 5.0]) % Tensor([3.0, 3.0, -3.0])).tolist()
+        [2.0, 1.0, -1.0]
+        """
+        return ops.Remainder.apply(self, _lift(other))
+
+    def __mod__(self, other):
+        return self.remainder(other)
+
+    def __rmod__(self, other):
+        return ops.Remainder.apply(_lift(other), self)
+
+    def floor_divide(self, other):
+        """floor(x / other), as Python's // (so x == other * (x // other) + x % other).
+
+        Zero gradient (PyTorch has none: its backward raises).
+
+        >>> (Tensor([5.0, -5.0]) // 3).tolist()
+        [1.0, -2.0]
+        """
+        return ops.FloorDivide.apply(self, _lift(other))
+
+    def __floordiv__(self, other):
+        return self.floor_divide(other)
+
+    def __rfloordiv__(self, other):
+        return ops.FloorDivide.apply(_lift(other), self)
+
+    # ------------------------------------------------------------------ more reductions
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None, out=None):
+        """Minimum over ``axis`` (values only, like ``torch.amin``; ``argmin`` gives indices).
+
+        Tied minima share the gradient equally.
+
+        >>> Tensor([[1.0, 5.0], [7.0, 2.0]]).min(axis=-1)
+        Tensor([1., 2.])
+        """
+        _numpy_call(self, None, out)
+        axes = normalize_axes(_axis_arg(axis, dim), self.ndim)
+        return ops.Min.apply(self, axis=axes, keepdims=_keep(keepdims, keepdim))
+
+    def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None, out=None):
+        """Product over ``axis`` (an int, a tuple or list, or None for all); its gradient is
+        right where elements are 0 too.
+
+        >>> x = Tensor([[2.0, 0.0, 3.0]], requires_grad=True)
+        >>> x.prod(axis=1).backward(np.ones(1))
+        >>> x.grad
+        array([[0., 6., 0.]], dtype=float32)
+        """
+        x = _numpy_call(self, dtype, out)
+        axes = normalize_axes(_axis_arg(axis, dim), self.ndim)
+        return ops.Prod.apply(x, axis=axes, keepdims=_keep(keepdims, keepdim))
+
+    def cumsum(self, axis=None, *, dim=None, dtype=None, out=None):
+        """Running sum along ``axis``; with no axis, over the flattened tensor (NumPy's rule;
+        PyTorch requires ``dim``).
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).cumsum(dim=-1).tolist()
+        [[1.0, 3.0], [3.0, 7.0]]
+        """
+        x = _numpy_call(self, dtype, out)
+        axis = _axis_arg(axis, dim)
+        if axis is None:
+            return ops.Cumsum.apply(x.reshape(-1), axis=0)
+        if isinstance(axis, tuple | list):
+            raise TypeError(f"cumsum takes one axis, got {axis!r}")
+        axes = normalize_axes(axis, self.ndim)
+        if self.ndim == 0:  # one element: its running sum is itself
+            return ops.Cumsum.apply(x.reshape(1), axis=0).reshape(())
+        return ops.Cumsum.apply(x, axis=axes[0])
+
+    def var(
+        self,
+        axis=None,
+        unbiased=None,
+        keepdims=False,
+        *,
+        dim=None,
+        keepdim=None,
+        correction=None,
+        ddof=None,
+        dtype=None,
+        out=None,
+    ):
+        """Variance over ``axis``: sum((x - mean)**2) / (N - correction), ``correction=1`` by
+        default (PyTorch's; ``unbiased=False`` or NumPy's ``ddof=0`` give the population
+        variance, and ``np.var(t)`` passes ddof=0).
+
+        Where N - correction <= 0 the result is inf, or NaN where the slice is constant, with a
+        RuntimeWarning, as in PyTorch.
+
+        >>> Tensor([1.0, 2.0, 3.0, 4.0]).var()
+        Tensor(1.6666666)
+        >>> Tensor([[1.0, 3.0], [2.0, 2.0]]).var(dim=1, correction=0).tolist()
+        [1.0, 0.0]
+        """
+        x = _numpy_call(self, dtype, out)
+        keep = _keep(keepdims, keepdim)
+        correction = _correction(unbiased, correction, ddof)
+        return _variance(x, _axis_arg(axis, dim), keep, correction, "var")
+
+    def std(
+        self,
+        axis=None,
+        unbiased=None,
+        keepdims=False,
+        *,
+        dim=None,
+        keepdim=None,
+        correction=None,
+        ddof=None,
+        dtype=None,
+        out=None,
+    ):
+        """Standard deviation over ``axis``: the square root of ``var`` (same arguments).
+
+        Where it is 0 (a constant slice) its gradient is 0, as in PyTorch (not 0 * inf = NaN).
+
+        >>> Tensor([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).std(correction=0)
+        Tensor(2.)
+        """
+        x = _numpy_call(self, dtype, out)
+        keep = _keep(keepdims, keepdim)
+        correction = _correction(unbiased, correction, ddof)
+        v = _variance(x, _axis_arg(axis, dim), keep, correction, "std")
+        # sqrt'(0) is inf: take the root of 1 where the variance is 0 and select 0 there.
+        nonzero = v._data != 0  # a constant mask; NaN counts as nonzero and stays NaN
+        if nonzero.all():
+            return v.sqrt()
+        return where(nonzero, where(nonzero, v, 1.0).sqrt(), 0.0)
+
+    def all(self, axis=None, keepdims=False, *, dim=None, keepdim=None, out=None):
+        """Whether every element (along ``axis``) is true: a bool Tensor.
+
+        >>> Tensor([[1.0, 0.0], [2.0, 3.0]]).all(axis=1).tolist()
+        [False, True]
+        """
+        _numpy_call(self, None, out)
+        axes = normalize_axes(_axis_arg(axis, dim), self.ndim)
+        result = np.all(self._data, axis=axes, keepdims=_keep(keepdims, keepdim))
+        return Tensor._make(np.asarray(result), None)
+
+    def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None, out=None):
+        """Whether some element (along ``axis``) is true: a bool Tensor.
+
+        >>> Tensor([[1.0, 0.0], [0.0, 0.0]]).any(dim=-1).tolist()
+        [True, False]
+        """
+        _numpy_call(self, None, out)
+        axes = normalize_axes(_axis_arg(axis, dim), self.ndim)
+        result = np.any(self._data, axis=axes, keepdims=_keep(keepdims, keepdim))
+        return Tensor._make(np.asarray(result), None)
+
+    # ------------------------------------------------------------------ more shape
+
+    def flip(self, *dims):
+        """Reverse the order of the elements along ``dims`` (``flip(0, 1)`` or ``flip((0, 1))``);
+        a copy, as PyTorch's.
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).flip(-1).tolist()
+        [[2.0, 1.0], [4.0, 3.0]]
+        """
+        if len(dims) == 1 and isinstance(dims[0], tuple | list):
+            dims = tuple(dims[0])
+        if not dims:
+            raise TypeError("flip needs the dims to flip, e.g. flip(0) or flip((0, 1))")
+        return ops.Flip.apply(self, axis=normalize_axes(dims, self.ndim))
+
+    def expand(self, *sizes):
+        """This tensor broadcast to ``sizes`` (a view, no copy): a size-1 dimension may become
+        any size, -1 keeps a dimension, and new dimensions may be added in front.
+
+        >>> Tensor([[1.0], [2.0]]).expand(2, 3).tolist()
+        [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+        >>> Tensor([1.0, 2.0]).expand(3, -1).shape
+        (3, 2)
+        """
+        if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
+            sizes = tuple(sizes[0])
+        sizes = tuple(operator.index(n) for n in sizes)
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ValueError(
+                f"expand: the sizes {sizes} must have at least as many dimensions as the "
+                f"tensor of shape {self.shape}"
+            )
+        shape = []
+        for i, n in enumerate(sizes):
+            old = self.shape[i - lead] if i >= lead else None
+            if n == -1 and old is not None:
+                n = old
+            if n < 0 or (old is not None and old not in (1, n)):
+                where_ = "a new leading dimension" if old is None else f"a dimension of size {old}"
+                raise ValueError(
+                    f"expand: cannot expand shape {self.shape} to {sizes}: size {sizes[i]} at "
+                    f"position {i} is {where_} (only size-1 dimensions stretch; -1 keeps one)"
+                )
+            shape.append(n)
+        return ops.Expand.apply(self, shape=tuple(shape))
+
+    def repeat(self, *repeats):
+        """Tile the tensor: ``repeats[i]`` copies along dimension i (as ``numpy.tile``; there
+        must be at least ``ndim`` repeats, extra ones add dimensions in front, as PyTorch's).
+
+        >>> Tensor([1.0, 2.0]).repeat(2, 2).tolist()
+        [[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
+        """
+        if len(repeats) == 1 and isinstance(repeats[0], tuple | list):
+            repeats = tuple(repeats[0])
+        repeats = tuple(operator.index(r) for r in repeats)
+        if len(repeats) < self.ndim or any(r < 0 for r in repeats):
+            raise ValueError(
+                f"repeat: {repeats} must give a non-negative count for each of the "
+                f"{self.ndim} dimensions of shape {self.shape} (extra counts add dimensions)"
+            )
+        shape = (1,) * (len(repeats) - self.ndim) + self.shape
+        # (s0, s1, ...) -> (1, s0, 1, s1, ...) -> expanded (r0, s0, r1, s1, ...) -> merged
+        spread = self.reshape(tuple(n for s in shape for n in (1, s)))
+        tiled = spread.expand(tuple(n for r, s in zip(repeats, shape) for n in (r, s)))
+        return tiled.reshape(tuple(r * s for r, s in zip(repeats, shape)))
+
+    def unflatten(self, dim, sizes):
+        """Split dimension ``dim`` into ``sizes`` (one of them may be -1).
+
+        >>> Tensor(np.zeros((2, 6))).unflatten(1, (3, -1)).shape
+        (2, 3, 2)
+        """
+        if self.ndim == 0:
+            raise ValueError("unflatten: a 0-d tensor has no dimension to split")
+        (axis,) = normalize_axes(dim, self.ndim)
+        sizes = tuple(operator.index(n) for n in sizes)
+        side = self.shape[axis]
+        known = math.prod(n for n in sizes if n != -1)
+        if (
+            not sizes
+            or sizes.count(-1) > 1
+            or any(n < -1 for n in sizes)
+            or (-1 not in sizes and known != side)
+            or (-1 in sizes and (known == 0 or side % known))
+        ):
+            raise ValueError(
+                f"unflatten: sizes {sizes} do not multiply to {side}, the size of dimension "
+                f"{dim} of shape {self.shape}"
+            )
+        sizes = tuple(side // known if n == -1 else n for n in sizes)
+        return self.reshape((*self.shape[:axis], *sizes, *self.shape[axis + 1 :]))
+
+    def gather(self, dim, index):
+        """out[i][j][k] = self[index[i][j][k]][j][k] for dim 0 (likewise for other dims), as
+        ``torch.gather``: ``index`` has the tensor's ndim and, except along ``dim``, sides no
+        larger than its. Repeated indices add up their gradients.
+
+        >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> x.gather(1, [[0, 0], [1, 0]]).tolist()
+        [[1.0, 1.0], [4.0, 3.0]]
+        """
+        index = index._data if isinstance(index, Tensor) else np.asarray(index)
+        if index.dtype.kind not in "iu":
+            raise TypeError(f"gather: index must hold integers, got dtype {index.dtype}")
+        if index.ndim != self.ndim:
+            raise ValueError(
+                f"gather: index of shape {index.shape} must have as many dimensions as the "
+                f"input of shape {self.shape}"
+            )
+        if self.ndim == 0:  # gather from a 0-d tensor as from its one-element vector
+            return self.reshape(1).gather(0, index.reshape(1)).reshape(())
+        (axis,) = normalize_axes(dim, self.ndim)
+        for d, (n, side) in enumerate(zip(index.shape, self.shape)):
+            if d != axis and n > side:
+                raise ValueError(
+                    f"gather: index of shape {index.shape} is larger than the input of shape "
+                    f"{self.shape} in dimension {d} (only dimension {axis} may differ)"
+                )
+        side = self.shape[axis]
+        bad = (index < 0) | (index >= side)
+        if bad.any():
+            raise IndexError(
+                f"gather: index {index[bad].flat[0]} is out of bounds for dimension {dim} with "
+                f"size {side}"
+            )
+        grid = list(np.indices(index.shape, sparse=True))  # index's own positions elsewhere
+        grid[axis] = index
+        return self[tuple(grid)]
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` (bool, broadcasting to this shape) is True, else this tensor;
+        the result keeps this tensor's shape and dtype. ``value`` is a number or a 0-d Tensor
+        (which then gets the gradient of the filled places).
+
+        >>> x = Tensor([1.0, 2.0, 3.0])
+        >>> x.masked_fill(x > 1.5, 0.0).tolist()
+        [1.0, 0.0, 0.0]
+        """
+        mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if mask.dtype != np.bool_:
+            raise TypeError(f"masked_fill: mask must be bool, got dtype {mask.dtype}")
+        try:
+            fits = np.broadcast_shapes(mask.shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"masked_fill: mask of shape {mask.shape} does not broadcast to the tensor's "
+                f"shape {self.shape}"
+            )
+        if isinstance(value, Tensor):
+            if value.ndim:
+                raise ValueError(
+                    f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}"
+                )
+            value = value.to(self.dtype)
+        else:
+            value = np.asarray(value, dtype=self.dtype)
+        return where(mask, value, self)
+
 
 def _index_part(part):
     """One part of an index, as NumPy takes it: Tensors give their data; an empty list is an
@@ -603,6 +1075,173 @@ def where(condition, x, y):
     # A copy of the condition: the graph keeps it until backward, and the caller's may change.
     condition = np.array(condition._data if isinstance(condition, Tensor) else condition, bool)
     return ops.Where.apply(_lift(x), _lift(y), condition=condition)
+
+
+# --------------------------------------------------------------------------- more top-level ops
+
+__all__ += ["cat", "clamp", "clip", "full_like", "maximum", "minimum", "stack"]
+
+
+def _correction(unbiased, correction, ddof):
+    """The one of PyTorch's ``unbiased``/``correction`` and NumPy's ``ddof`` given (default 1)."""
+    given = {"unbiased": unbiased, "correction": correction, "ddof": ddof}
+    given = {name: value for name, value in given.items() if value is not None}
+    if len(given) > 1:
+        raise TypeError(f"give one of unbiased, correction and ddof, got {' and '.join(given)}")
+    if unbiased is not None:
+        return int(bool(unbiased))
+    value = next(iter(given.values()), 1)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ValueError(f"correction must be a non-negative number, got {value!r}")
+    return value
+
+
+def _variance(x, axis, keepdims, correction, function):
+    """sum((x - mean)**2) / (N - correction) over ``axis``, composed from Tensor ops."""
+    axes = normalize_axes(axis, x.ndim)
+    count = math.prod(x.shape[a] for a in axes)
+    centered = x - x.mean(axis=axes, keepdims=True)
+    squares = (centered * centered).sum(axis=axes, keepdims=keepdims)
+    if count - correction > 0:
+        return squares / (count - correction)
+    warnings.warn(
+        f"{function}(): degrees of freedom is <= 0 ({count} elements, correction={correction}):"
+        f" the result is inf, or NaN for a constant slice",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    with np.errstate(invalid="ignore"):  # 0 * inf = NaN for a constant slice, as in PyTorch
+        return squares * math.inf
+
+
+def _axis_or_dim(axis, dim, default=0):
+    """``dim=`` replaces an ``axis`` left at its default; giving both differently is an error."""
+    if dim is None:
+        return axis
+    if axis != default and axis != dim:
+        raise TypeError(f"give either axis or dim, not both (got axis={axis}, dim={dim})")
+    return dim
+
+
+def _operands(tensors, function):
+    """The inputs of cat/stack: a non-empty sequence; lists become Tensors, arrays stay."""
+    if isinstance(tensors, Tensor | np.ndarray) or not isinstance(tensors, list | tuple):
+        raise TypeError(
+            f"{function}: expected a list or tuple of tensors, got {type(tensors).__name__}"
+        )
+    if not tensors:
+        raise ValueError(f"{function}: expected a non-empty list of tensors")
+    return [t if isinstance(t, Tensor) else _lift(np.asarray(t)) for t in tensors]
+
+
+def cat(tensors, axis=0, *, dim=None):
+    """Join tensors along an existing ``axis`` (PyTorch's ``cat``, NumPy's ``concatenate``).
+
+    Their shapes must agree except along ``axis``; dtypes promote as NumPy's. Each input gets
+    its slice of the gradient.
+
+    >>> a = Tensor([[1.0, 2.0]], requires_grad=True)
+    >>> y = cat([a, Tensor([[3.0, 4.0], [5.0, 6.0]])], dim=0)
+    >>> y.shape
+    (3, 2)
+    >>> y.sum().backward()
+    >>> a.grad
+    array([[1., 1.]], dtype=float32)
+    """
+    tensors = _operands(tensors, "cat")
+    shapes = [np.shape(t) for t in tensors]
+    ndim = len(shapes[0])
+    if ndim == 0:
+        raise ValueError("cat: zero-dimensional tensors cannot be joined; use stack")
+    (axis,) = normalize_axes(_axis_or_dim(axis, dim), ndim)
+    for k, shape in enumerate(shapes):
+        differ = len(shape) != ndim or any(
+            n != m for a, (n, m) in enumerate(zip(shape, shapes[0])) if a != axis
+        )
+        if differ:
+            raise ValueError(
+                f"cat: tensor {k} has shape {shape} and tensor 0 shape {shapes[0]}: shapes "
+                f"must match except along axis {axis}"
+            )
+    return ops.Cat.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0, *, dim=None):
+    """Join tensors of one shape along a new ``axis`` (in [-(ndim + 1), ndim]).
+
+    >>> a = Tensor([1.0, 2.0])
+    >>> stack([a, a * 10], dim=-1).tolist()
+    [[1.0, 10.0], [2.0, 20.0]]
+    """
+    tensors = _operands(tensors, "stack")
+    shapes = [np.shape(t) for t in tensors]
+    for k, shape in enumerate(shapes):
+        if shape != shapes[0]:
+            raise ValueError(
+                f"stack: tensor {k} has shape {shape} and tensor 0 shape {shapes[0]}: stack "
+                f"needs tensors of one shape"
+            )
+    (axis,) = normalize_axes(_axis_or_dim(axis, dim), len(shapes[0]) + 1)
+    return ops.Stack.apply(*tensors, axis=axis)
+
+
+def maximum(a, b):
+    """Elementwise maximum, broadcasting; NaN if either is NaN. At a tie each input gets half
+    the gradient, as ``torch.maximum``.
+
+    >>> a = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> maximum(a, 2.0).backward(np.ones(3))
+    >>> a.grad
+    array([0. , 0.5, 1. ], dtype=float32)
+    """
+    return ops.Maximum.apply(_lift(a), _lift(b))
+
+
+def minimum(a, b):
+    """Elementwise minimum, broadcasting; NaN if either is NaN; a tie shares the gradient.
+
+    >>> minimum(Tensor([1.0, 5.0]), Tensor([3.0, 4.0])).tolist()
+    [1.0, 4.0]
+    """
+    return ops.Minimum.apply(_lift(a), _lift(b))
+
+
+def clip(x, lo=None, hi=None, *, min=None, max=None):
+    """Limit ``x`` to [lo, hi] (PyTorch's ``clamp``; ``min=``/``max=`` are aliases of lo/hi).
+
+    Either bound may be None (no bound), a number, or a Tensor broadcasting with ``x`` (which
+    gets a gradient too). Where lo > hi every element is hi, as in NumPy and PyTorch. The
+    gradient passes where lo <= x <= hi, bounds included, as PyTorch's clamp.
+
+    >>> x = Tensor([-2.0, -1.0, 0.5, 1.0, 3.0], requires_grad=True)
+    >>> clip(x, -1.0, 1.0).sum().backward()
+    >>> x.grad
+    array([0., 1., 1., 1., 0.], dtype=float32)
+    """
+    if min is not None or max is not None:
+        if lo is not None or hi is not None:
+            raise TypeError("clip: give the bounds as lo/hi or as min/max, not both")
+        lo, hi = min, max
+    if lo is None and hi is None:
+        raise ValueError("clip: at least one of the bounds (lo or hi) must not be None")
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    return ops.Clip.apply(x, _lift(lo), _lift(hi))
+
+
+clamp = clip
+
+
+def full_like(input, fill_value, *, dtype=None, requires_grad=False):
+    """A new tensor of ``input``'s shape filled with ``fill_value``, of ``input``'s dtype unless
+    ``dtype`` is given (as ``torch.full_like``: a float value in an integer tensor truncates).
+
+    >>> full_like(Tensor([[1.0, 2.0]]), 7)
+    Tensor([[7., 7.]])
+    """
+    array = input._data if isinstance(input, Tensor) else np.asarray(input)
+    dtype = array.dtype if dtype is None else np.dtype(dtype)
+    return Tensor(np.full(array.shape, fill_value, dtype=dtype), requires_grad=requires_grad)
 
 
 # engine.Tensor inherits TensorMethods, and the ops need engine.Function: both modules are

@@ -634,7 +634,8 @@ class TensorMethods:
         return ops.Erf.apply(self)
 
     def sign(self):
-        """-1, 0 or 1 by the sign of each element (zero gradient, as PyTorch).
+        """-1, 0 or 1 by the sign of each element (zero gradient, as PyTorch). NaN stays NaN, as
+        NumPy's sign (PyTorch's gives 0).
 
         >>> Tensor([-2.0, 0.0, 3.0]).sign().tolist()
         [-1.0, 0.0, 1.0]
@@ -657,12 +658,15 @@ class TensorMethods:
         """
         return ops.Ceil.apply(self)
 
-    def round(self, decimals=0):
+    def round(self, decimals=0, *, out=None):
         """Round to ``decimals`` places, halves to even as NumPy and PyTorch (zero gradient).
 
         >>> Tensor([0.5, 1.5, 2.5, -0.5]).round().tolist()
         [0.0, 2.0, 2.0, -0.0]
+        >>> np.round(Tensor([1.26]), 1).tolist()
+        [1.3]
         """
+        _numpy_call(self, None, out)
         return ops.Round.apply(self, decimals=operator.index(decimals))
 
     def trunc(self):
@@ -889,8 +893,9 @@ class TensorMethods:
         return ops.Flip.apply(self, axis=normalize_axes(dims, self.ndim))
 
     def expand(self, *sizes):
-        """This tensor broadcast to ``sizes`` (a view, no copy): a size-1 dimension may become
-        any size, -1 keeps a dimension, and new dimensions may be added in front.
+        """This tensor broadcast to ``sizes`` (a read-only view, no copy, as PyTorch's): a size-1
+        dimension may become any size, -1 keeps a dimension, and new dimensions may be added in
+        front.
 
         >>> Tensor([[1.0], [2.0]]).expand(2, 3).tolist()
         [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
@@ -1124,14 +1129,15 @@ def _axis_or_dim(axis, dim, default=0):
 
 
 def _operands(tensors, function):
-    """The inputs of cat/stack: a non-empty sequence; lists become Tensors, arrays stay."""
+    """The inputs of cat/stack: a non-empty sequence; arrays stay (constant inputs), anything
+    else becomes a Tensor (Python floats float32, as always)."""
     if isinstance(tensors, Tensor | np.ndarray) or not isinstance(tensors, list | tuple):
         raise TypeError(
             f"{function}: expected a list or tuple of tensors, got {type(tensors).__name__}"
         )
     if not tensors:
         raise ValueError(f"{function}: expected a non-empty list of tensors")
-    return [t if isinstance(t, Tensor) else _lift(np.asarray(t)) for t in tensors]
+    return [t if isinstance(t, Tensor | np.ndarray) else Tensor(t) for t in tensors]
 
 
 def cat(tensors, axis=0, *, dim=None):

@@ -16,6 +16,18 @@ array([2., 4.], dtype=float32)
 """
 
 from tinygrad_ce import data, datasets, functional, nn, optim, viz
+from tinygrad_ce.constructors import (
+    arange,
+    from_numpy,
+    full,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from tinygrad_ce.engine import Function, Tensor, is_grad_enabled, no_grad
 from tinygrad_ce.gradcheck import GradcheckError, gradcheck, jacobian
 from tinygrad_ce.seeding import manual_seed
@@ -37,11 +49,14 @@ __all__ = [
     "Function",
     "GradcheckError",
     "Tensor",
+    "arange",
     "cat",
     "clamp",
     "clip",
     "data",
     "datasets",
+    "from_numpy",
+    "full",
     "full_like",
     "functional",
     "gradcheck",
@@ -52,9 +67,16 @@ __all__ = [
     "minimum",
     "nn",
     "no_grad",
+    "ones",
+    "ones_like",
     "optim",
+    "rand",
+    "randn",
     "stack",
+    "tensor",
     "trace",
     "viz",
     "where",
+    "zeros",
+    "zeros_like",
 ]

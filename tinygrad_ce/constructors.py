@@ -1,0 +1,177 @@
+"""Tensor constructors with PyTorch's names and default dtypes: ``zeros``, ``ones``, ``full``,
+``zeros_like``, ``ones_like``, ``arange``, ``randn``, ``rand``, ``tensor``, ``from_numpy``
+(``full_like`` lives with the Tensor methods).
+
+Sizes are given as separate ints or one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``). Floating
+results are float32 unless ``dtype`` says otherwise, as PyTorch's default dtype; ``full`` and
+``arange`` take the dtype from their numbers (ints give int64, bools bool). ``randn`` and
+``rand`` draw from ``tinygrad_ce.seeding.default_generator()`` unless given ``generator=`` (a
+``numpy.random.Generator`` or an int seed), so ``tg.manual_seed(n)`` makes them reproducible.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from tinygrad_ce.engine import Tensor
+from tinygrad_ce.seeding import generator_from
+from tinygrad_ce.tensor_methods import as_array, full_like
+
+__all__ = [
+    "arange",
+    "from_numpy",
+    "full",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "tensor",
+    "zeros",
+    "zeros_like",
+]
+
+
+def _size(size, function):
+    """``size`` as a tuple of non-negative ints; one tuple or list argument is the size itself."""
+    if len(size) == 1 and isinstance(size[0], tuple | list):
+        size = tuple(size[0])
+    size = tuple(operator.index(n) for n in size)
+    if any(n < 0 for n in size):
+        raise ValueError(f"{function}: sizes must be non-negative, got {size}")
+    return size
+
+
+def _float_dtype(dtype):
+    return np.dtype(np.float32 if dtype is None else dtype)
+
+
+def zeros(*size, dtype=None, requires_grad=False):
+    """A tensor of zeros (float32 unless ``dtype`` is given).
+
+    >>> zeros(2, 3).shape, zeros((2,)).dtype
+    ((2, 3), dtype('float32'))
+    """
+    size = _size(size, "zeros")
+    return Tensor(np.zeros(size, _float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False):
+    """A tensor of ones (float32 unless ``dtype`` is given).
+
+    >>> ones(2, dtype=np.int64)
+    Tensor([1, 1])
+    """
+    size = _size(size, "ones")
+    return Tensor(np.ones(size, _float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, requires_grad=False):
+    """A tensor of ``size`` filled with ``fill_value``; its dtype follows the value as PyTorch's
+    (a Python float gives float32, an int int64, a bool bool) unless ``dtype`` is given.
+
+    >>> full((2, 2), 7)
+    Tensor([[7, 7],
+            [7, 7]])
+    >>> full([3], 0.5).dtype
+    dtype('float32')
+    """
+    size = _size((size,), "full")
+    dtype = as_array(fill_value).dtype if dtype is None else np.dtype(dtype)
+    return Tensor(np.full(size, fill_value, dtype), requires_grad=requires_grad)
+
+
+def zeros_like(input, *, dtype=None, requires_grad=False):
+    """Zeros of ``input``'s shape and dtype (or ``dtype``).
+
+    >>> zeros_like(Tensor([[1, 2]]))
+    Tensor([[0, 0]])
+    """
+    return full_like(input, 0, dtype=dtype, requires_grad=requires_grad)
+
+
+def ones_like(input, *, dtype=None, requires_grad=False):
+    """Ones of ``input``'s shape and dtype (or ``dtype``).
+
+    >>> ones_like(Tensor([1.5, 2.5]))
+    Tensor([1., 1.])
+    """
+    return full_like(input, 1, dtype=dtype, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):
+    """start, start + step, ... up to ``end`` (excluded); ``arange(n)`` is 0 .. n - 1.
+
+    int64 when start, end and step are all integers, float32 otherwise (PyTorch's rule).
+
+    >>> arange(4)
+    Tensor([0, 1, 2, 3])
+    >>> arange(0, 1, 0.25)
+    Tensor([0.  , 0.25, 0.5 , 0.75])
+    """
+    if end is None:
+        start, end = 0, start
+    numbers = (start, end, step)
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if dtype is None:
+        integral = all(isinstance(n, int | np.integer) and not isinstance(n, bool) for n in numbers)
+        dtype = np.int64 if integral else np.float32
+    values = np.arange(start, end, step, dtype=np.result_type(*numbers, np.int64))
+    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, requires_grad=False):
+    """Samples of the standard normal distribution (float32 unless ``dtype`` is given).
+
+    >>> import tinygrad_ce as tg
+    >>> _ = tg.manual_seed(0)
+    >>> a = randn(2, 3)
+    >>> _ = tg.manual_seed(0)
+    >>> bool((a == randn(2, 3)).all()), a.dtype
+    (True, dtype('float32'))
+    """
+    size = _size(size, "randn")
+    values = generator_from(generator).standard_normal(size)
+    return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, requires_grad=False):
+    """Samples of the uniform distribution on [0, 1) (float32 unless ``dtype`` is given).
+
+    >>> x = rand(1000, generator=0)
+    >>> bool((x >= 0).all() and (x < 1).all())
+    True
+    """
+    size = _size(size, "rand")
+    values = generator_from(generator).random(size)
+    return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def tensor(data, *, dtype=None, requires_grad=False):
+    """``Tensor(data, requires_grad, dtype)``: a copy of ``data`` (PyTorch's ``torch.tensor``).
+
+    >>> tensor([1.0, 2.0], requires_grad=True)
+    Tensor([1., 2.], requires_grad=True)
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(array):
+    """A tensor sharing ``array``'s memory (no copy), as ``torch.from_numpy``: changing one
+    changes the other.
+
+    >>> a = np.zeros(2)
+    >>> t = from_numpy(a)
+    >>> a[0] = 5.0
+    >>> t
+    Tensor([5., 0.], dtype=float64)
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"from_numpy: Tensor data must be boolean, integer or floating, got {array.dtype}"
+        )
+    return Tensor._make(array, None)

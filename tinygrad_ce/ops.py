@@ -369,10 +369,11 @@ class GetItem(Function):
         return ScatterGradient(ctx.shape, ctx.index, g)
 
 
-# =========================================================================== added for issue 11
-# The ops below follow the same rules as those above; each docstring gives y, and dL/dx for each
-# input x in terms of g = dL/dy. Where PyTorch defines a gradient at a kink (|x| at 0, a tie of
-# maximum, a bound of clamp), the docstring says which value it takes, and it is PyTorch's.
+# =========================================================================== the wider surface
+# More elementwise, binary, reduction, variadic and shape ops, on the same rules as those above:
+# each docstring gives y, and dL/dx for each input x in terms of g = dL/dy. Where PyTorch defines
+# a gradient at a kink (|x| at 0, a tie of maximum, a bound of clamp), the docstring says which
+# value it takes, and it is PyTorch's.
 
 
 def _zero_gradient(g):

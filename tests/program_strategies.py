@@ -412,11 +412,13 @@ NUMPY, OURS, TORCH = NumpyAPI(), OursAPI(), TorchAPI()
 class Program:
     """Leaves (float64 arrays), steps, and the upstream gradient for the last step's value.
 
+    ``retained`` lists the steps whose tensors call ``retain_grad()`` when ``run`` is asked to.
     Not a dataclass: hypothesis prints dataclasses field by field, and ``repr`` here is a script.
     """
 
     def __init__(self):
         self.leaves, self.steps, self.upstream, self.op_count = [], [], None, 0
+        self.retained = ()
 
     def arrays(self):
         """Every array the program holds: leaves, constants, index arrays, the upstream gradient."""
@@ -431,12 +433,25 @@ class Program:
         if self.upstream is not None:
             yield self.upstream
 
-    def run(self, api, leaves):
-        """The output (the last step's value), with ``leaves`` as the backend's leaf tensors."""
+    def values(self, api, leaves):
+        """Every step's value, in order (the last is the output)."""
         values = []
         for step in self.steps:
             values.append(step.run(api, values, leaves))
-        return values[-1]
+        return values
+
+    def run(self, api, leaves, retain=False):
+        """The output (the last step's value), with ``leaves`` as the backend's leaf tensors.
+
+        With ``retain``, the steps in ``retained`` call ``retain_grad()``, and the result is the
+        pair (output, {step: tensor}) so that their ``.grad`` can be read after backward.
+        """
+        values = self.values(api, leaves)
+        if not retain:
+            return values[-1]
+        for i in self.retained:
+            values[i].retain_grad()
+        return values[-1], {i: values[i] for i in self.retained}
 
     def __repr__(self):
         lines = ["import numpy as np", "from tinygrad_ce import Tensor", ""]
@@ -449,6 +464,8 @@ class Program:
             else:
                 names[i] = f"v{i}"
                 lines.append(f"v{i} = {step.source(names.__getitem__)}")
+                if i in self.retained:
+                    lines.append(f"v{i}.retain_grad()")
         out = names[len(self.steps) - 1]
         lines.append(f"{out}.backward({_array_source(self.upstream)})")
         grads = ", ".join(f"x{k}.grad" for k in range(len(self.leaves)))
@@ -851,6 +868,10 @@ class _Builder:
                 self.new_leaf(self.shape())
             ops[self.integer(0, len(ops) - 1)]()
         self.fold_dangling()
+        steps = [i for i, step in enumerate(self.program.steps) if not isinstance(step, Leaf)]
+        self.program.retained = tuple(
+            sorted(self.draw(st.sets(st.sampled_from(steps), max_size=3)))
+        )
         self.program.upstream = self.array(self.values[-1].shape)
         for array in self.program.arrays():  # a backend that writes into an input fails loudly
             array.flags.writeable = False

@@ -1,5 +1,6 @@
 """A testing kit for people adding ops: hypothesis strategies, ``check_op``, ``OpCase`` and
-``OP_TABLE``, the project's own table of primitive ops.
+``OP_TABLE``, the project's own table of ops: a row for every primitive ``Function`` of
+``tinygrad_ce.ops`` and for the ops composed from them (var, gather, the activations, ...).
 
 ``check_op(fn, inputs)`` draws examples from a strategy and, on each, runs the checks that find
 the mistakes people make when they write an op (see ``check_op``). It gives the same verdict on
@@ -40,6 +41,7 @@ except ImportError as error:  # pragma: no cover - exercised only without hypoth
     ) from error
 
 import tinygrad_ce as tg
+from tinygrad_ce import functional as F
 from tinygrad_ce.engine import Tensor
 from tinygrad_ce.gradcheck import (
     GradcheckError,
@@ -50,6 +52,7 @@ from tinygrad_ce.gradcheck import (
     _numeric,
     gradcheck,
 )
+from tinygrad_ce.tensor_methods import normalize_axes
 
 __all__ = [
     "OP_TABLE",
@@ -771,6 +774,130 @@ def _reduction(method, numpy_function):
     )
 
 
+_erf = np.vectorize(math.erf, otypes=[np.float64])  # NumPy has no erf
+
+
+def _jump_distance(a, b):
+    """How far a / b is from an integer: where remainder and floor_divide jump."""
+    q = np.asarray(a / b)
+    return q - np.round(q)
+
+
+def _flip_params(a):
+    """``dims`` for flip: distinct axes of ``a`` (a 0-d array takes 0 or -1)."""
+    if a.ndim == 0:
+        return st.fixed_dictionaries({"dims": st.sampled_from([(0,), (-1,)])})
+    dims = axes_for(a, none=False).map(lambda d: d if isinstance(d, tuple) else (d,))
+    return st.fixed_dictionaries({"dims": dims})
+
+
+@st.composite
+def _expand_params(draw, a):
+    """``sizes`` for expand: new leading sides, then -1 or the side (any size where it is 1)."""
+    sizes = [draw(st.integers(0, 3)) for _ in range(draw(st.integers(0, 2)))]  # new in front
+    for n in a.shape:
+        sizes.append(draw(st.sampled_from([-1, 0, 1, 2, 3] if n == 1 else [-1, n])))
+    return {"sizes": tuple(sizes)}
+
+
+def _expand_reference(a, sizes):
+    lead = len(sizes) - a.ndim
+    shape = tuple(a.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+    return np.broadcast_to(a, shape)
+
+
+@st.composite
+def _repeat_params(draw, a):
+    """``repeats`` for repeat: one count (0 included) per axis, and up to two new ones."""
+    count = a.ndim + draw(st.integers(0, 2))
+    return {"repeats": tuple(draw(st.integers(0, 2)) for _ in range(count))}
+
+
+@st.composite
+def _unflatten_params(draw, a):
+    """``dim`` and ``sizes`` for unflatten: two sides whose product is ``dim``'s, one maybe -1."""
+    dim = draw(st.integers(-a.ndim, a.ndim - 1))
+    side = a.shape[dim]
+    if side == 0:
+        sizes = draw(st.sampled_from([(0,), (1, 0), (0, 2), (-1, 1)]))
+    else:
+        first = draw(st.sampled_from([d for d in range(1, side + 1) if side % d == 0]))
+        sizes = [first, side // first]
+        if draw(st.booleans()):
+            sizes[draw(st.integers(0, 1))] = -1
+        sizes = tuple(sizes)
+    return {"dim": dim, "sizes": sizes}
+
+
+def _unflatten_reference(a, dim, sizes):
+    axis = dim % a.ndim
+    known = math.prod(n for n in sizes if n != -1)
+    sizes = tuple(a.shape[axis] // known if n == -1 else n for n in sizes)
+    return a.reshape(a.shape[:axis] + sizes + a.shape[axis + 1 :])
+
+
+@st.composite
+def _gather_params(draw, a):
+    """``dim`` and an int64 ``index`` for gather (repeats included, sides of 0 too)."""
+    if a.ndim == 0:
+        return {"dim": draw(st.sampled_from([0, -1])), "index": np.zeros((), np.int64)}
+    dim = draw(st.integers(-a.ndim, a.ndim - 1))
+    axis = dim % a.ndim
+    side = a.shape[axis]
+    shape = [draw(st.integers(0, n)) for n in a.shape]  # no larger than the input elsewhere
+    shape[axis] = draw(st.integers(0, 4)) if side else 0
+    index = draw(hnp.arrays(np.int64, tuple(shape), elements=st.integers(0, max(side - 1, 0))))
+    return {"dim": dim, "index": index}
+
+
+def _gather_reference(a, dim, index):
+    """out[i] = a[i with i[dim] replaced by index[i]], one element at a time."""
+    if a.ndim == 0:
+        return a.copy()
+    axis = dim % a.ndim
+    out = np.empty(index.shape, a.dtype)
+    for position in np.ndindex(*index.shape):
+        source = list(position)
+        source[axis] = index[position]
+        out[position] = a[tuple(source)]
+    return out
+
+
+@st.composite
+def _masked_fill_params(draw, a):
+    """A bool ``mask`` that broadcasts to ``a`` and a float ``value`` for masked_fill."""
+    kept = draw(st.integers(0, a.ndim))  # the mask has the last `kept` dims, some of size 1
+    mask_shape = tuple(n if draw(st.booleans()) else 1 for n in a.shape[a.ndim - kept :])
+    mask = draw(hnp.arrays(np.bool_, mask_shape))
+    return {"mask": mask, "value": draw(st.floats(-5, 5))}
+
+
+@st.composite
+def _variance_params(draw, a):
+    """``axis``, ``keepdims`` and a ``correction`` below the count (so var is finite)."""
+    axis = draw(axes_for(a))
+    count = math.prod(a.shape[i] for i in normalize_axes(axis, a.ndim))
+    correction = draw(st.sampled_from([c for c in (0, 1, 2) if c < count]))
+    return {"axis": axis, "keepdims": draw(st.booleans()), "correction": correction}
+
+
+def _variance_reference(numpy_function):
+    return lambda a, axis, keepdims, correction: numpy_function(
+        a, axis=axis, ddof=correction, keepdims=keepdims
+    )
+
+
+def _integers(low, high):
+    """The integers in [low, high] as floats: where floor, ceil and trunc jump."""
+    return [float(n) for n in range(low, high + 1)]
+
+
+def _halves(low, high):
+    """low + 0.5, ..., high - 0.5: where round jumps."""
+    return [n + 0.5 for n in range(low, high)]
+
+
+# A row for every primitive (``primitive=`` names its Function) and for the composed ops.
 OP_TABLE = [
     OpCase("add", lambda a, b: a + b, np.add, broadcastable_arrays(2), primitive="Add"),
     OpCase("sub", lambda a, b: a - b, np.subtract, broadcastable_arrays(2), primitive="Sub"),
@@ -863,5 +990,258 @@ OP_TABLE = [
             {"cond": hnp.arrays(np.bool_, np.broadcast_shapes(a.shape, b.shape))}
         ),
         primitive="Where",
+    ),
+    # elementwise
+    OpCase(
+        "abs",
+        lambda a: a.abs(),
+        np.abs,
+        arrays(),
+        primitive="Abs",
+        options={"avoid": {0.0: "both"}},  # PyTorch: |x|'(0) = 0, the mean of -1 and 1
+    ),
+    OpCase("sqrt", lambda a: a.sqrt(), np.sqrt, arrays(low=0.1, high=5), primitive="Sqrt"),
+    OpCase(
+        "rsqrt",
+        lambda a: a.rsqrt(),
+        lambda a: 1 / np.sqrt(a),
+        arrays(low=0.2, high=5),
+        primitive="Rsqrt",
+    ),
+    OpCase("sin", lambda a: a.sin(), np.sin, arrays(), primitive="Sin"),
+    OpCase("cos", lambda a: a.cos(), np.cos, arrays(), primitive="Cos"),
+    OpCase("tan", lambda a: a.tan(), np.tan, arrays(low=-1.2, high=1.2), primitive="Tan"),
+    OpCase("log2", lambda a: a.log2(), np.log2, arrays(low=0.1, high=5), primitive="Log2"),
+    OpCase("expm1", lambda a: a.expm1(), np.expm1, arrays(), primitive="Expm1"),
+    OpCase("erf", lambda a: a.erf(), _erf, arrays(), primitive="Erf"),
+    # piecewise constant: zero gradient, away from the jumps
+    OpCase(
+        "sign", lambda a: a.sign(), np.sign, arrays(), primitive="Sign", options={"avoid": [0.0]}
+    ),
+    OpCase(
+        "floor",
+        lambda a: a.floor(),
+        np.floor,
+        arrays(),
+        primitive="Floor",
+        options={"avoid": _integers(-3, 3)},
+    ),
+    OpCase(
+        "ceil",
+        lambda a: a.ceil(),
+        np.ceil,
+        arrays(),
+        primitive="Ceil",
+        options={"avoid": _integers(-3, 3)},
+    ),
+    OpCase(
+        "round",
+        lambda a: a.round(),
+        np.round,
+        arrays(),
+        primitive="Round",
+        options={"avoid": _halves(-3, 3)},
+    ),
+    OpCase(
+        "trunc",
+        lambda a: a.trunc(),
+        np.trunc,
+        arrays(),
+        primitive="Trunc",
+        options={"avoid": _integers(-3, 3)},
+    ),
+    # binary
+    OpCase(
+        "remainder",
+        lambda a, b: a % b,
+        np.remainder,
+        broadcastable_arrays(2, bounds=[(-3.0, 3.0), (-3.0, 3.0, 0.3)]),
+        primitive="Remainder",
+        options={"avoid": _jump_distance, "avoid_gap": 1e-3},
+    ),
+    OpCase(
+        "floor_divide",
+        lambda a, b: a // b,
+        np.floor_divide,
+        broadcastable_arrays(2, bounds=[(-3.0, 3.0), (-3.0, 3.0, 0.3)]),
+        primitive="FloorDivide",
+        options={"avoid": _jump_distance, "avoid_gap": 1e-3},
+    ),
+    OpCase(
+        "maximum",
+        tg.maximum,
+        np.maximum,
+        broadcastable_arrays(2, no_ties=True),
+        primitive="Maximum",
+        options={"max_examples": 40},  # the first 25 draws have no empty pair
+    ),
+    OpCase(
+        "minimum",
+        tg.minimum,
+        np.minimum,
+        broadcastable_arrays(2, no_ties=True),
+        primitive="Minimum",
+        options={"max_examples": 40},  # the first 25 draws have no empty pair
+    ),
+    OpCase(
+        "clip numbers",
+        lambda a: tg.clip(a, -1.0, 1.0),
+        lambda a: np.clip(a, -1.0, 1.0),
+        arrays(),
+        primitive="Clip",
+        options={"avoid": {-1.0: "right", 1.0: "left"}},  # PyTorch: the bounds pass gradient
+    ),
+    OpCase(
+        "clamp min only",
+        lambda a: a.clamp(min=0.5),
+        lambda a: np.maximum(a, 0.5),
+        arrays(),
+        options={"avoid": {0.5: "right"}},
+    ),
+    OpCase(
+        "clip tensors",
+        tg.clip,
+        np.clip,
+        broadcastable_arrays(3, bounds=[(-3.0, 3.0), (-2.0, -0.5), (0.5, 2.0)]),
+        options={"avoid": lambda x, lo, hi: np.minimum(np.abs(x - lo), np.abs(x - hi))},
+    ),
+    # reductions
+    OpCase(
+        "min",
+        lambda a, **p: a.min(**p),
+        lambda a, **p: np.min(a, **p),
+        distinct_arrays(shapes(empty=False)),  # min over an empty axis is an error
+        reduction_params,
+        primitive="Min",
+    ),
+    OpCase(
+        "prod",
+        lambda a, **p: a.prod(**p),
+        lambda a, **p: np.prod(a, **p),
+        arrays(),
+        reduction_params,
+        primitive="Prod",
+    ),
+    OpCase(
+        "cumsum",
+        lambda a, axis: a.cumsum(axis),
+        lambda a, axis: np.cumsum(a, axis=axis),
+        arrays(),
+        lambda a: st.fixed_dictionaries({"axis": axes_for(a, tuples=False)}),
+        primitive="Cumsum",
+    ),
+    OpCase(
+        "var",
+        lambda a, **p: a.var(**p),
+        _variance_reference(np.var),
+        arrays(shape=shapes(empty=False)),
+        _variance_params,
+    ),
+    OpCase(
+        "std",
+        lambda a, **p: a.std(**p),
+        _variance_reference(np.std),
+        distinct_arrays(shapes(empty=False)),  # a constant slice is a kink of std
+        _variance_params,
+    ),
+    # variadic
+    OpCase(
+        "cat",
+        lambda *xs, axis: tg.cat(list(xs), axis=axis),
+        lambda *xs, axis: np.concatenate(xs, axis=axis),
+        concatenable_arrays(),
+        primitive="Cat",
+    ),
+    OpCase(
+        "stack",
+        lambda *xs, axis: tg.stack(xs, dim=axis),
+        lambda *xs, axis: np.stack(xs, axis=axis),
+        stackable_arrays(),
+        primitive="Stack",
+    ),
+    # shape
+    OpCase(
+        "flip",
+        lambda a, dims: a.flip(dims),
+        lambda a, dims: np.flip(a, dims) if a.ndim else a.copy(),
+        arrays(),
+        _flip_params,
+        primitive="Flip",
+    ),
+    OpCase(
+        "expand",
+        lambda a, sizes: a.expand(*sizes),
+        _expand_reference,
+        arrays(),
+        _expand_params,
+        primitive="Expand",
+    ),
+    OpCase(
+        "repeat",
+        lambda a, repeats: a.repeat(*repeats),
+        lambda a, repeats: np.tile(a, repeats),
+        arrays(),
+        _repeat_params,
+    ),
+    OpCase(
+        "unflatten",
+        lambda a, dim, sizes: a.unflatten(dim, sizes),
+        _unflatten_reference,
+        arrays(shape=shapes(min_dims=1)),
+        _unflatten_params,
+    ),
+    OpCase(
+        "gather",
+        lambda a, dim, index: a.gather(dim, index),
+        _gather_reference,
+        arrays(),
+        _gather_params,
+    ),
+    OpCase(
+        "masked_fill",
+        lambda a, mask, value: a.masked_fill(mask, value),
+        lambda a, mask, value: np.where(mask, value, a),
+        arrays(),
+        _masked_fill_params,
+    ),
+    # activations (functional)
+    OpCase(
+        "softplus",
+        F.softplus,
+        lambda a: np.where(a > 20, a, np.logaddexp(0.0, a)),
+        arrays(low=-25.0, high=25.0),
+        options={"avoid": [20.0]},  # the switch to x: a jump of 2e-9
+    ),
+    OpCase(
+        "softplus beta=2 threshold=5",
+        lambda a: F.softplus(a, beta=2.0, threshold=5.0),
+        lambda a: np.where(2 * a > 5, a, np.logaddexp(0.0, 2 * a) / 2),
+        arrays(),
+        options={"avoid": [2.5]},
+    ),
+    OpCase("logsigmoid", F.logsigmoid, lambda a: -np.logaddexp(0.0, -a), arrays(low=-30, high=30)),
+    OpCase(
+        "elu alpha=0.7",
+        lambda a: F.elu(a, alpha=0.7),
+        lambda a: np.where(a > 0, a, 0.7 * np.expm1(a)),
+        arrays(),
+        options={"avoid": {0.0: "left"}},  # PyTorch: elu'(0) = alpha
+    ),
+    OpCase(
+        "gelu", F.gelu, lambda a: 0.5 * a * (1 + _erf(a / np.sqrt(2))), arrays(low=-6.0, high=6.0)
+    ),
+    OpCase(
+        "gelu tanh",
+        lambda a: F.gelu(a, approximate="tanh"),
+        lambda a: 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a**3))),
+        arrays(low=-6.0, high=6.0),
+    ),
+    OpCase("silu", F.silu, lambda a: a / (1 + np.exp(-a)), arrays(low=-20.0, high=20.0)),
+    OpCase(
+        "hardtanh",
+        lambda a: F.hardtanh(a, -0.5, 1.5),
+        lambda a: np.clip(a, -0.5, 1.5),
+        arrays(),
+        options={"avoid": {-0.5: "left", 1.5: "right"}},  # PyTorch: 0 at both bounds
     ),
 ]

@@ -14,14 +14,6 @@ from tinygrad_ce import functional as F
 
 rng = np.random.default_rng(10)
 
-# Engine v2 bug found by tests/test_random_programs.py: in GradientSums.add, the sum of two 0-d
-# gradients (``total + grad``) is a NumPy scalar, not an array; a third gradient "added in place"
-# into it is lost (silently wrong), or crashes when it is indexing's sparse gradient. Strict: once
-# it is fixed these pass, and the marker must go.
-zero_d_sum_bug = pytest.mark.xfail(
-    strict=True, reason="engine v2: a sum of two 0-d gradients is a NumPy scalar"
-)
-
 
 def leaf(values):
     return Tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
@@ -44,7 +36,6 @@ def test_zero_d_product_used_twice():
     assert a.grad == 2.0
 
 
-@zero_d_sum_bug
 @pytest.mark.parametrize("uses", [3, 4])
 def test_zero_d_intermediate_used_three_and_four_times(uses):
     # Found by the random programs: the sum of two 0-d gradients was a NumPy scalar, and the
@@ -58,7 +49,6 @@ def test_zero_d_intermediate_used_three_and_four_times(uses):
     np.testing.assert_array_equal(x.grad, [float(uses)] * 2)
 
 
-@zero_d_sum_bug
 def test_zero_d_square_plus_itself():
     # d/dx of v*v + v with v = 3x, at x = 2: (2v + 1) * 3 = 39 (the bug gave 21).
     x = leaf(2.0)
@@ -67,7 +57,7 @@ def test_zero_d_square_plus_itself():
     assert x.grad == pytest.approx(39.0, rel=1e-15)
 
 
-@pytest.mark.parametrize("indexed_first", [pytest.param(True, marks=zero_d_sum_bug), False])
+@pytest.mark.parametrize("indexed_first", [True, False])
 @pytest.mark.parametrize("pick", ["ellipsis", "empty tuple", "None then 0"])
 def test_zero_d_sum_then_indexed_gradient(pick, indexed_first):
     # Found by the random programs: two gradients summed to a NumPy scalar, then indexing's
@@ -81,7 +71,6 @@ def test_zero_d_sum_then_indexed_gradient(pick, indexed_first):
     np.testing.assert_array_equal(x.grad, [3.0, 3.0])
 
 
-@zero_d_sum_bug
 def test_zero_d_indexed_and_used_twice():
     x = leaf([1.0, 2.0, 4.0])
     s = x.sum()

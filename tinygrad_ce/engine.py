@@ -22,29 +22,22 @@ what the graph saved unless ``retain_graph=True``.
 
 from __future__ import annotations
 
-import contextlib
 import weakref
 
 import numpy as np
 
 from tinygrad_ce.grad_mode import _state, is_grad_enabled, no_grad, observe_backward  # noqa: F401
 from tinygrad_ce.gradient_sums import GradientSums, ScatterGradient, add_into, copy_gradient
+from tinygrad_ce.safety import (
+    VersionCounter,
+    check_versions,
+    memory_owner,
+    read_only,
+    saved_versions,
+    view_version,
+)
 
 # --------------------------------------------------------------------------- Function and Node
-
-
-def _read_only(array):
-    """A read-only view: what ops get to see of arrays they must not change."""
-    if not isinstance(array, np.ndarray):
-        return array
-    view = array.view()
-    view.flags.writeable = False
-    return view
-
-
-def _memory_owner(array):
-    """The array that owns ``array``'s memory (NumPy points every view straight at it)."""
-    return array if array.base is None else array.base
 
 
 class Function:
@@ -85,7 +78,7 @@ class Function:
 
     def save_for_backward(self, *arrays):
         """Keep arrays for ``backward``; read them back (read-only) as ``ctx.saved_tensors``."""
-        self.saved_tensors = tuple(_read_only(a) for a in arrays)
+        self.saved_tensors = tuple([read_only(a) for a in arrays])
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
@@ -101,43 +94,31 @@ class Function:
                     f"arguments are constants, pass tensors positionally"
                 )
         ctx = cls()
+        recording = _state.grad_enabled
         ctx.needs_input_grad = tuple(
-            _state.grad_enabled and isinstance(x, Tensor) and x.requires_grad for x in inputs
+            [recording and isinstance(x, Tensor) and x.requires_grad for x in inputs]
         )
-        arrays = [_read_only(x._data if isinstance(x, Tensor) else x) for x in inputs]
+        arrays = [read_only(x._data if isinstance(x, Tensor) else x) for x in inputs]
         out = cls.forward(ctx, *arrays, **kwargs)
         if isinstance(out, tuple | list):
             raise TypeError(
                 f"{cls.__name__}.forward returned a {type(out).__name__}: multi-output ops are not "
                 f"supported; write one op per output"
             )
-        out = np.asarray(out)  # NumPy reductions and scalar indexing give NumPy scalars
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)  # NumPy reductions and scalar indexing give NumPy scalars
         tensors = [x for x in inputs if isinstance(x, Tensor)]
-        owner = _memory_owner(out)
-        version = next((t._version_counter for t in tensors if owner is t._owner()), None)
-        if version is not None and not out.flags.writeable:  # a view of an input: writable again,
-            out = out.view()  # sharing that input's version counter, as views do in PyTorch
-            with contextlib.suppress(ValueError):
-                out.flags.writeable = True
+        version, out = view_version(out, tensors)  # views share their base's version counter
         if not any(ctx.needs_input_grad) or out.dtype.kind != "f":
             return Tensor._make(out, None, version)
         node = Node(ctx, inputs, out)
         result = Tensor._make(out, node, version)
-        node.saved_versions = _saved_versions(ctx, [*tensors, result])
+        if ctx.saved_tensors:
+            node.saved_versions = saved_versions(ctx.saved_tensors, [*tensors, result])
         return result
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
-
-
-def _saved_versions(ctx, tensors):
-    """(version counter, version now, shape) of each tensor whose memory ``ctx`` saved."""
-    saved = {id(_memory_owner(a)) for a in ctx.saved_tensors if isinstance(a, np.ndarray)}
-    return tuple(
-        (t._version_counter, t._version_counter.count, t.shape)
-        for t in tensors
-        if id(t._owner()) in saved
-    )
 
 
 class Constant:
@@ -148,9 +129,11 @@ class Constant:
 
     def __init__(self, x):
         array = x._data if isinstance(x, Tensor) else x
-        self.shape = getattr(array, "shape", ())
-        self.dtype = getattr(array, "dtype", None)
-        self.value = array if np.size(array) <= 64 else None
+        if isinstance(array, np.ndarray | np.generic):
+            self.shape, self.dtype = array.shape, array.dtype
+            self.value = array if array.size <= 64 else None
+        else:  # a Python number
+            self.shape, self.dtype, self.value = (), None, array
 
     def __repr__(self):
         return f"<Constant {self.shape} {self.dtype}>"
@@ -170,8 +153,10 @@ class Node:
     def __init__(self, function, inputs, out):
         self.function = function
         self.inputs = tuple(
-            (x.grad_fn or x) if need else Constant(x)
-            for x, need in zip(inputs, function.needs_input_grad)
+            [
+                (x.grad_fn or x) if need else Constant(x)
+                for x, need in zip(inputs, function.needs_input_grad)
+            ]
         )
         self.shape, self.dtype = out.shape, out.dtype
         self.value = out if out.size <= 64 else None
@@ -196,10 +181,10 @@ class Node:
                 f"backward freed it. Pass retain_graph=True to the first backward to keep it."
             )
         else:
-            self.check_saved_versions()
+            check_versions(self.name, self.saved_versions)
             if self.retained is not None and self.retained() is not None:
                 accumulate_into(self.retained(), grad)  # retain_grad(): the tensor keeps it
-            grads = type(self.function).backward(self.function, _read_only(grad))
+            grads = type(self.function).backward(self.function, read_only(grad))
             grads = tuple(grads) if isinstance(grads, tuple | list) else (grads,)
         if len(grads) != len(self.inputs):
             raise RuntimeError(
@@ -209,25 +194,19 @@ class Node:
         if not retain_graph:
             self.release()
         return tuple(
-            None if g is None or isinstance(x, Constant) else self._fit(g, x)
-            for g, x in zip(grads, self.inputs)
+            [
+                None if g is None or isinstance(x, Constant) else self._fit(g, x)
+                for g, x in zip(grads, self.inputs)
+            ]
         )
-
-    def check_saved_versions(self):
-        for counter, version, shape in self.saved_versions:
-            if counter.count != version:
-                raise RuntimeError(
-                    f"{self.name}: a tensor of shape {shape} that it saved for backward was "
-                    f"changed in place: it is at version {counter.count}; expected version "
-                    f"{version}"
-                )
 
     def _fit(self, grad, source):
         """The gradient for ``source`` with its shape (broadcasting undone) and dtype."""
         shape, dtype = source.shape, source.dtype
         if isinstance(grad, ScatterGradient):  # always of its input's shape already
             return grad if grad.values.dtype == dtype else grad.astype(dtype)
-        grad = np.asarray(grad)  # a NumPy scalar from 0-d arithmetic becomes a 0-d array
+        if type(grad) is not np.ndarray:
+            grad = np.asarray(grad)  # a NumPy scalar from 0-d arithmetic becomes a 0-d array
         if grad.shape != shape:
             grad = unbroadcast(grad, shape)
         if grad.shape != shape:
@@ -241,8 +220,10 @@ class Node:
         """Drop what the op saved for backward (the first backward does, unless retain_graph)."""
         self.released = True
         self.saved_versions = ()
-        with contextlib.suppress(TypeError):  # an op class with __slots__ has no __dict__
+        try:
             vars(self.function).clear()
+        except TypeError:  # an op class with __slots__ has no __dict__
+            pass
 
     def __repr__(self):
         return f"<{self.name}>"
@@ -270,11 +251,12 @@ def backward_walk(root, grad, retain_graph=False):
     sums = GradientSums()
     sums.add(root.grad_fn, grad)
     ready = [root.grad_fn]
+    observers = _state.observers
     while ready:
         node = ready.pop()
         node_grad = sums.pop(node)  # dL/d(node's output), summed over its consumers
         input_grads = node.run_backward(node_grad, retain_graph)  # the chain rule
-        for observe in _state.observers:
+        for observe in observers:
             observe(node, copy_gradient(node_grad), tuple(map(copy_gradient, input_grads)))
         # 3. Hand each input its gradient: sum at nodes, accumulate at leaves.
         for source, input_grad in zip(node.inputs, input_grads):
@@ -322,15 +304,6 @@ def unbroadcast(grad, shape):
 # which use Function above, so they are imported only now.
 from tinygrad_ce import tensor_methods  # noqa: E402
 from tinygrad_ce.tensor_methods import TensorMethods, as_array  # noqa: E402
-
-
-class VersionCounter:
-    """How many times a tensor's memory was changed in place; views of it share one counter."""
-
-    __slots__ = ("count",)
-
-    def __init__(self):
-        self.count = 0
 
 
 class Tensor(TensorMethods):
@@ -386,7 +359,7 @@ class Tensor(TensorMethods):
         return self._version_counter.count
 
     def _owner(self):
-        return _memory_owner(self._data)
+        return memory_owner(self._data)
 
     @property
     def is_leaf(self):

@@ -67,7 +67,7 @@ class GradientSums:
             total = copy_gradient(total)
             grad.add_to(total)
         else:
-            total = total + grad
+            total = np.asarray(total + grad)  # 0-d + 0-d is a NumPy scalar; we need an array
         self.sums[node] = total
         self.owned.add(node)
 

@@ -1,0 +1,11 @@
+"""Hypothesis runs the same examples on every run (CI included): a red test stays red until it is
+fixed, and a green one does not turn red by chance. Set HYPOTHESIS_PROFILE=explore to draw new
+examples locally."""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("deterministic", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))

@@ -1,0 +1,68 @@
+"""What keeps ops honest: read-only views of what they must not change, and version counters
+that notice a tensor changed in place between an op's forward and its backward (as PyTorch's)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+
+def read_only(array):
+    """A read-only view: what ops get to see of arrays they must not change."""
+    if type(array) is not np.ndarray or not array.flags.writeable:
+        return array
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def memory_owner(array):
+    """The array that owns ``array``'s memory (NumPy points every view straight at it)."""
+    return array if array.base is None else array.base
+
+
+class VersionCounter:
+    """How many times a tensor's memory was changed in place; views of it share one counter."""
+
+    __slots__ = ("count",)
+
+    def __init__(self):
+        self.count = 0
+
+
+def view_version(out, tensors):
+    """``out``'s version counter and ``out`` itself: a view of an input tensor's memory shares
+    that tensor's counter and is made writable again (forward saw a read-only view)."""
+    if out.base is None:
+        return None, out
+    for t in tensors:
+        if memory_owner(t._data) is out.base:
+            if not out.flags.writeable:
+                out = out.view()
+                with contextlib.suppress(ValueError):  # the tensor's own array is read-only
+                    out.flags.writeable = True
+            return t._version_counter, out
+    return None, out
+
+
+def saved_versions(saved, tensors):
+    """(version counter, version now, shape) of each tensor whose memory an op saved."""
+    owners = {id(memory_owner(a)) for a in saved if isinstance(a, np.ndarray)}
+    return tuple(
+        [
+            (t._version_counter, t._version_counter.count, t.shape)
+            for t in tensors
+            if id(memory_owner(t._data)) in owners
+        ]
+    )
+
+
+def check_versions(op_name, versions):
+    """Raise if a tensor an op saved was changed in place since (its version moved on)."""
+    for counter, version, shape in versions:
+        if counter.count != version:
+            raise RuntimeError(
+                f"{op_name}: a tensor of shape {shape} that it saved for backward was changed in "
+                f"place: it is at version {counter.count}; expected version {version}"
+            )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinygrad_ce import Function, Tensor, optim
+from tinygrad_ce import Function, Tensor, nn, optim
 from tinygrad_ce import functional as F
 
 rng = np.random.default_rng(10)
@@ -187,6 +187,29 @@ def test_data_assignment_between_two_backwards_raises():
     w.data -= 0.1 * w.grad  # micrograd style: still allowed, and counted as a change
     np.testing.assert_allclose(w.data, [0.8, 1.6])
     with pytest.raises(RuntimeError, match="Mul"):
+        loss.backward()
+
+
+def _linear_loss_backed_once():
+    layer = nn.Linear(2, 1)
+    x = Tensor(rng.standard_normal((3, 2)))
+    loss = (layer(x) * layer(x)).sum()
+    loss.backward(retain_graph=True)
+    return layer, loss
+
+
+def test_load_state_dict_between_two_backwards_raises():
+    layer, loss = _linear_loss_backed_once()
+    layer.load_state_dict({k: v + 1.0 for k, v in layer.state_dict().items()})
+    with pytest.raises(RuntimeError, match="MatMul"):
+        loss.backward()
+
+
+def test_nn_load_between_two_backwards_raises(tmp_path):
+    layer, loss = _linear_loss_backed_once()
+    nn.save(layer, tmp_path / "layer.npz")
+    nn.load(layer, tmp_path / "layer.npz")  # the same values, but written in place
+    with pytest.raises(RuntimeError, match="MatMul"):
         loss.backward()
 
 

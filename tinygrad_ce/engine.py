@@ -95,10 +95,14 @@ class Function:
                 )
         ctx = cls()
         recording = _state.grad_enabled
-        ctx.needs_input_grad = tuple(
-            [recording and isinstance(x, Tensor) and x.requires_grad for x in inputs]
-        )
-        arrays = [read_only(x._data if isinstance(x, Tensor) else x) for x in inputs]
+        tensors, arrays, needs = [], [], []
+        for x in inputs:
+            is_tensor = isinstance(x, Tensor)
+            if is_tensor:
+                tensors.append(x)
+            arrays.append(read_only(x._data if is_tensor else x))
+            needs.append(recording and is_tensor and x.requires_grad)
+        ctx.needs_input_grad = tuple(needs)
         out = cls.forward(ctx, *arrays, **kwargs)
         if isinstance(out, tuple | list):
             raise TypeError(
@@ -107,14 +111,16 @@ class Function:
             )
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # NumPy reductions and scalar indexing give NumPy scalars
-        tensors = [x for x in inputs if isinstance(x, Tensor)]
-        version, out = view_version(out, tensors)  # views share their base's version counter
-        if not any(ctx.needs_input_grad) or out.dtype.kind != "f":
+        version = None
+        if out.base is not None:  # a view of an input shares its version counter, as in PyTorch
+            version, out = view_version(out, tensors)
+        if not any(needs) or out.dtype.kind != "f":
             return Tensor._make(out, None, version)
         node = Node(ctx, inputs, out)
         result = Tensor._make(out, node, version)
         if ctx.saved_tensors:
-            node.saved_versions = saved_versions(ctx.saved_tensors, [*tensors, result])
+            tensors.append(result)
+            node.saved_versions = saved_versions(ctx.saved_tensors, tensors)
         return result
 
     def __repr__(self):

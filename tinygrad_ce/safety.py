@@ -34,8 +34,6 @@ class VersionCounter:
 def view_version(out, tensors):
     """``out``'s version counter and ``out`` itself: a view of an input tensor's memory shares
     that tensor's counter and is made writable again (forward saw a read-only view)."""
-    if out.base is None:
-        return None, out
     for t in tensors:
         if memory_owner(t._data) is out.base:
             if not out.flags.writeable:
@@ -48,14 +46,14 @@ def view_version(out, tensors):
 
 def saved_versions(saved, tensors):
     """(version counter, version now, shape) of each tensor whose memory an op saved."""
-    owners = {id(memory_owner(a)) for a in saved if isinstance(a, np.ndarray)}
-    return tuple(
-        [
-            (t._version_counter, t._version_counter.count, t.shape)
-            for t in tensors
-            if id(memory_owner(t._data)) in owners
-        ]
-    )
+    owners = [a if a.base is None else a.base for a in saved if type(a) is np.ndarray]
+    versions = []
+    for t in tensors:
+        data = t._data
+        owner = data if data.base is None else data.base
+        if any(owner is o for o in owners):
+            versions.append((t._version_counter, t._version_counter.count, data.shape))
+    return tuple(versions)
 
 
 def check_versions(op_name, versions):

@@ -1,11 +1,12 @@
 """Layers, losses and model files: the PyTorch-style ``nn`` toolkit.
 
-- ``module``: ``Module``, ``Parameter``, ``Linear``, ``Sequential``, ``ReLU``, ``Tanh``;
+- ``module``: ``Module``, ``Parameter``, ``Linear``, ``Sequential``, ``ModuleList``, ``ReLU``,
+  ``Tanh``;
 - ``layers``: ``Sigmoid``, ``LeakyReLU``, ``Softmax``, ``LogSoftmax``, ``Flatten``,
   ``Identity``, ``Dropout``;
 - ``loss``: ``CrossEntropyLoss``, ``NLLLoss``, ``BCEWithLogitsLoss``, ``BCELoss``,
   ``MSELoss``, ``L1Loss``, ``KLDivLoss`` (wrappers of ``tinygrad_ce.functional``);
-- ``utils``: ``clip_grad_norm_``;
+- ``utils``: ``clip_grad_norm_``, ``clip_grad_value_``;
 - ``serialization``: ``save`` / ``load`` of a module's parameters to a ``.npz`` file.
 
 >>> import numpy as np
@@ -37,7 +38,7 @@ from tinygrad_ce.nn.loss import (
     MSELoss,
     NLLLoss,
 )
-from tinygrad_ce.nn.module import Linear, Module, Parameter, ReLU, Sequential, Tanh
+from tinygrad_ce.nn.module import Linear, Module, ModuleList, Parameter, ReLU, Sequential, Tanh
 from tinygrad_ce.nn.serialization import load, save
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "LogSoftmax",
     "MSELoss",
     "Module",
+    "ModuleList",
     "NLLLoss",
     "Parameter",
     "ReLU",

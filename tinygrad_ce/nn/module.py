@@ -12,6 +12,19 @@ contain ``"."`` (it would collide with the dotted names of ``state_dict``), and 
 method or property of the class (``forward``, ``parameters``, ...) or ``training``; each raises
 ``KeyError`` naming the name.
 
+Collisions follow PyTorch's rules, so nothing is replaced by accident:
+
+- ``register_parameter(name, ...)`` and ``add_module(name, ...)`` raise ``KeyError("attribute
+  'name' already exists ...")`` when ``name`` is already something else: a child module, a
+  parameter (for ``add_module``), a plain attribute (``self.foo = 5``) or a class attribute.
+  Registering a parameter over a parameter (or ``None``), a module over a module, is allowed.
+- Plain assignment is looser, as in PyTorch: ``self.a = Parameter(...)`` replaces a child module
+  or plain attribute ``a``, and ``self.a = Linear(...)`` a plain attribute. But a parameter slot
+  takes only a ``Parameter`` or ``None`` (``self.weight = self.weight * 2`` or
+  ``self.weight = Linear(...)`` raise ``TypeError``), and a child-module slot only a ``Module``,
+  a ``Parameter`` or ``None``. A slot set to ``None`` keeps its kind (``Linear(..., bias=False)``
+  has a parameter slot ``bias``); ``del`` frees the name.
+
 ``train()`` / ``eval()`` set ``.training`` on the module and every submodule (``Dropout`` reads it).
 
 Names follow PyTorch: a module's own parameters first, then each child's under ``child_name.``,
@@ -24,7 +37,7 @@ import inspect
 import math
 import numbers
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -32,7 +45,7 @@ import numpy as np
 from tinygrad_ce import seeding
 from tinygrad_ce.engine import Tensor
 
-__all__ = ["Linear", "Module", "Parameter", "ReLU", "Sequential", "Tanh"]
+__all__ = ["Linear", "Module", "ModuleList", "Parameter", "ReLU", "Sequential", "Tanh"]
 
 
 class Parameter(Tensor):
@@ -75,6 +88,77 @@ def _as_tensor(x):
 
 
 _MISSING = object()
+
+# The instance attribute (a dict, created when first needed) that remembers the kind of a slot
+# whose value is None: ``"parameter"`` or ``"module"``. A slot holding a Parameter or a Module
+# needs no record (the value says which); a None does not, and PyTorch keeps that kind
+# (``_parameters["bias"] = None``), so that ``layer.bias = tensor`` is refused.
+_NONE_SLOTS = "_none_slots"
+
+
+def _slot_kind(module, name):
+    """``"parameter"``, ``"module"`` or None (a plain attribute, or no attribute)."""
+    value = vars(module).get(name, _MISSING)
+    if isinstance(value, Parameter):
+        return "parameter"
+    if isinstance(value, Module):
+        return "module"
+    if value is None:
+        return vars(module).get(_NONE_SLOTS, {}).get(name)
+    return None
+
+
+def _store(module, name, value, kind):
+    """Set the attribute and keep the record of None slots up to date."""
+    object.__setattr__(module, name, value)
+    record = vars(module).get(_NONE_SLOTS)
+    if value is None and kind is not None:
+        if record is None:
+            record = {}
+            object.__setattr__(module, _NONE_SLOTS, record)
+        record[name] = kind
+    elif record is not None:
+        record.pop(name, None)
+
+
+def _describe(module, name):
+    """What ``name`` already is on ``module``, for the collision messages."""
+    kind = _slot_kind(module, name)
+    if kind == "module":
+        value = vars(module)[name]
+        return "a child module" + (f" ({type(value).__name__})" if value is not None else "")
+    if kind == "parameter":
+        return "a parameter"
+    if name in vars(module):
+        return f"a plain attribute ({type(vars(module)[name]).__name__})"
+    return f"an attribute of the class {type(module).__name__}"
+
+
+def _check_free(module, name, kind, method):
+    """PyTorch's rule for ``register_parameter``/``add_module``: the name must be free, or
+    already a slot of the same kind (which is then replaced)."""
+    exists = name in vars(module) or (
+        inspect.getattr_static(type(module), name, _MISSING) is not _MISSING
+    )
+    if exists and _slot_kind(module, name) != kind:
+        raise KeyError(
+            f"attribute '{name}' already exists ({_describe(module, name)}); {method} does not "
+            f"replace it: delete it first (del module.{name}) or choose another name"
+        )
+
+
+def _wrong_value(name, value, kind):
+    expected = "nn.Parameter or None" if kind == "parameter" else "nn.Module or None"
+    slot = "parameter" if kind == "parameter" else "child module"
+    hint = ""
+    if kind == "parameter" and isinstance(value, Tensor):
+        hint = (
+            f"; to change its values assign module.{name}.data, to make it a new weight wrap it "
+            f"(nn.Parameter(...))"
+        )
+    return TypeError(
+        f"cannot assign '{type(value).__name__}' as {slot} '{name}' ({expected} expected){hint}"
+    )
 
 
 def _check_name(module, name, kind):
@@ -162,15 +246,30 @@ class Module:
     # ------------------------------------------------------------------ registration
 
     def __setattr__(self, name, value):
-        if isinstance(value, Module | Parameter):
-            _check_name(self, name, "module" if isinstance(value, Module) else "parameter")
-        object.__setattr__(self, name, value)
+        kind = _slot_kind(self, name)
+        if isinstance(value, Parameter):
+            _check_name(self, name, "parameter")  # replaces a child module or plain attribute
+            kind = "parameter"
+        elif isinstance(value, Module):
+            _check_name(self, name, "module")
+            if kind == "parameter":
+                raise _wrong_value(name, value, kind)
+            kind = "module"
+        elif value is not None and kind is not None:
+            raise _wrong_value(name, value, kind)
+        _store(self, name, value, kind)
+
+    def __delattr__(self, name):
+        object.__delattr__(self, name)
+        record = vars(self).get(_NONE_SLOTS)
+        if record is not None:
+            record.pop(name, None)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Add ``module`` as the child ``name`` (same as ``setattr``; ``None`` removes it from
-        the children), with PyTorch's checks: ``TypeError`` for a name that is not a string,
-        ``KeyError`` for an empty name, a name containing ``"."`` or one that shadows a method
-        or property of the class.
+        """Add ``module`` as the child ``name`` (``None`` keeps the slot, empty), with PyTorch's
+        checks: ``TypeError`` for a name that is not a string, ``KeyError`` for an empty name, a
+        name containing ``"."``, one that shadows a method or property of the class, or one
+        already used by anything but a child module (a parameter, a plain attribute).
 
         >>> model = Sequential()
         >>> model.add_module("head", Linear(2, 1))
@@ -180,17 +279,25 @@ class Module:
         Traceback (most recent call last):
             ...
         KeyError: "cannot name a module 'forward': Sequential already has an attribute 'forward'"
-        """
+        >>> model.register_parameter("scale", Parameter(np.ones(1)))
+        >>> model.add_module("scale", ReLU())
+        Traceback (most recent call last):
+            ...
+        KeyError: "attribute 'scale' already exists (a parameter); add_module does not replace it: delete it first (del module.scale) or choose another name"
+        """  # noqa: E501
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
         _check_name(self, name, "module")
-        object.__setattr__(self, name, module)
+        _check_free(self, name, "module", "add_module")
+        _store(self, name, module, "module")
 
     register_module = add_module
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Add ``param`` as the parameter ``name`` (same as ``setattr``), with the checks of
-        ``add_module``. ``None`` is allowed (as ``Linear(..., bias=False)`` stores its bias).
+        """Add ``param`` as the parameter ``name``, with the checks of ``add_module``: the name
+        may be new or already a parameter (replaced), not a child module or plain attribute
+        (``KeyError``, as in PyTorch). ``None`` keeps an empty parameter slot (as
+        ``Linear(..., bias=False)`` stores its bias).
 
         >>> layer = Linear(2, 1, bias=False)
         >>> layer.register_parameter("bias", Parameter(np.zeros(1)))
@@ -203,7 +310,8 @@ class Module:
                 f"nn.Parameter(...))"
             )
         _check_name(self, name, "parameter")
-        object.__setattr__(self, name, param)
+        _check_free(self, name, "parameter", "register_parameter")
+        _store(self, name, param, "parameter")
 
     # ------------------------------------------------------------------ modes
 
@@ -248,13 +356,16 @@ class Module:
     # ------------------------------------------------------------------ discovery
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """The direct submodules, ``(attribute name, module)``, in assignment order.
+        """The direct submodules, ``(attribute name, module)``, in assignment order; a module
+        held under two names is listed once, under the first (as in PyTorch).
 
         >>> [name for name, _ in Sequential(Linear(2, 2), ReLU()).named_children()]
         ['0', '1']
         """
+        seen: set[int] = set()
         for name, value in vars(self).items():
-            if isinstance(value, Module):
+            if isinstance(value, Module) and id(value) not in seen:
+                seen.add(id(value))
                 yield name, value
 
     def children(self) -> Iterator[Module]:
@@ -350,6 +461,95 @@ class Module:
             elif p.grad is not None:
                 p.grad.fill(0)
 
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` of every parameter (``False`` freezes them: backward then
+        leaves their ``.grad`` alone); returns ``self``, as in PyTorch.
+
+        >>> model = Sequential(Linear(2, 2), Linear(2, 1))
+        >>> _ = model[0].requires_grad_(False)   # freeze the first layer
+        >>> [p.requires_grad for p in model.parameters()]
+        [False, False, True, True]
+        """
+        if not isinstance(requires_grad, bool | np.bool_):
+            raise TypeError(f"requires_grad_ takes True or False, got {requires_grad!r}")
+        for p in self.parameters():
+            p.requires_grad = bool(requires_grad)
+        return self
+
+    # ------------------------------------------------------------------ dtypes
+
+    def to(self, dtype) -> Module:
+        """Cast every parameter (and its ``.grad``) to the floating ``dtype``, in place; returns
+        ``self``. As PyTorch's ``module.to(dtype)``: the Parameter objects stay the same (an
+        optimizer built on ``parameters()`` keeps working), their arrays are replaced through
+        ``.data`` (an in-place change for the version check). Only floating dtypes: a model of
+        integers could not be trained (``TypeError``). There are no devices: ``to("cpu")`` and
+        ``to("cuda")`` raise ``TypeError`` (tinygrad_ce runs on the CPU only; drop the call).
+
+        >>> layer = Linear(2, 1).to(np.float64)
+        >>> layer.weight.dtype, layer.bias.dtype
+        (dtype('float64'), dtype('float64'))
+        >>> layer.to("float32").weight.dtype
+        dtype('float32')
+        """
+        if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps", "meta"):
+            raise TypeError(
+                f"Module.to({dtype!r}): there are no devices, tinygrad_ce runs on the CPU "
+                f"(drop the call); Module.to takes a floating dtype (np.float32, 'float64')"
+            )
+        try:
+            target = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(
+                f"Module.to takes a floating dtype (np.float32, 'float64'), got {dtype!r}"
+            ) from None
+        if target.kind != "f":
+            raise TypeError(
+                f"Module.to only accepts floating dtypes (as nn.Module.to in PyTorch), got {target}"
+            )
+        for p in self.parameters():
+            if p.dtype != target:
+                p.data = p.data.astype(target)
+                if p.grad is not None:
+                    p.grad = p.grad.astype(target)
+        return self
+
+    def float(self) -> Module:
+        """Every parameter as float32 (``to(np.float32)``); returns ``self``.
+
+        >>> Linear(2, 1, dtype=np.float64).float().weight.dtype
+        dtype('float32')
+        """
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """Every parameter as float64 (``to(np.float64)``); returns ``self``.
+
+        >>> Linear(2, 1).double().weight.dtype
+        dtype('float64')
+        """
+        return self.to(np.float64)
+
+    # ------------------------------------------------------------------ visiting
+
+    def apply(self, fn) -> Module:
+        """Call ``fn(module)`` on every submodule, children before their parent, then on
+        ``self``; returns ``self`` (PyTorch's ``apply``, typically for a custom initialisation).
+
+        >>> def init(m):
+        ...     if isinstance(m, Linear):
+        ...         m.weight.data = np.full(m.weight.shape, 0.5, dtype=m.weight.dtype)
+        >>> model = Sequential(Linear(2, 2), ReLU(), Linear(2, 1)).apply(init)
+        >>> model[2].weight.tolist()
+        [[0.5, 0.5]]
+        """
+        if not callable(fn):
+            raise TypeError(f"apply takes a function of a module, got {type(fn).__name__}")
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     # ------------------------------------------------------------------ state
 
     def state_dict(self) -> dict[str, np.ndarray]:
@@ -425,7 +625,8 @@ class Module:
     def __repr__(self):
         name = type(self).__name__
         extra = self.extra_repr()
-        children = list(self.named_children())
+        # Every name, a shared child under each (as PyTorch prints its _modules).
+        children = [(n, v) for n, v in vars(self).items() if isinstance(v, Module)]
         if not children:
             return f"{name}({extra})"
         lines = [f"  {extra}"] if extra else []
@@ -485,7 +686,7 @@ class Linear(Module):
         if bias:
             self.bias = Parameter(rng.uniform(-bound, bound, size=self.out_features).astype(dtype))
         else:
-            self.bias = None
+            self.register_parameter("bias", None)  # an empty parameter slot, as in PyTorch
 
     def forward(self, x):
         """``x @ weight.T + bias`` for ``x`` of shape ``(..., in_features)``."""
@@ -580,6 +781,129 @@ class Sequential(Module):
             raise KeyError(f"Sequential.append: a child is already named {name!r}")
         self.add_module(name, module)
         return self
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters the parent finds (a plain Python list hides them).
+
+    As PyTorch's ``nn.ModuleList``: built from an iterable of modules, children named ``"0"``,
+    ``"1"``, ...; ``append``, ``extend``, ``insert``, ``+=``, ``len``, iteration, indexing (an
+    int gives the module, a slice a new ``ModuleList`` of the same modules), item assignment and
+    ``del``. It has no ``forward``: loop over it in the parent's ``forward``. Anything but a
+    ``Module`` raises ``TypeError``; an index out of range ``IndexError`` naming it.
+
+    >>> import numpy as np
+    >>> class Deep(Module):
+    ...     def __init__(self, widths):
+    ...         self.layers = ModuleList(Linear(a, b) for a, b in zip(widths, widths[1:]))
+    ...     def forward(self, x):
+    ...         for layer in self.layers:
+    ...             x = layer(x).relu()
+    ...         return x
+    >>> model = Deep([4, 8, 8, 2])
+    >>> len(model.layers), [name for name, _ in model.named_parameters()][:3]
+    (3, ['layers.0.weight', 'layers.0.bias', 'layers.1.weight'])
+    >>> model(np.ones((5, 4), dtype=np.float32)).shape
+    (5, 2)
+    """
+
+    def __init__(self, modules=None):
+        if modules is not None:
+            self.extend(modules)
+
+    def _list(self) -> list[Module]:
+        return [vars(self)[str(i)] for i in range(self._count())]
+
+    def _count(self) -> int:
+        n = 0
+        while isinstance(vars(self).get(str(n)), Module):
+            n += 1
+        return n
+
+    def _check(self, module, where):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList.{where} takes a Module, got {type(module).__name__}")
+        return module
+
+    def _index(self, index, n):
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(f"ModuleList indices must be ints or slices, got {index!r}")
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of range for a ModuleList of length {n}")
+        return int(index) % n
+
+    def _rebuild(self, modules):
+        for i in range(self._count()):
+            del self.__dict__[str(i)]
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+    def __len__(self):
+        return self._count()
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return ModuleList(self._list()[index])
+        return vars(self)[str(self._index(index, len(self)))]
+
+    def __setitem__(self, index, module):
+        index = self._index(index, len(self))
+        self.add_module(str(index), self._check(module, "__setitem__"))
+
+    def __delitem__(self, index):
+        modules = self._list()
+        if isinstance(index, slice):
+            del modules[index]
+        else:
+            del modules[self._index(index, len(modules))]
+        self._rebuild(modules)
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __add__(self, other):
+        return ModuleList([*self, *other])
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end; returns ``self``.
+
+        >>> len(ModuleList([ReLU()]).append(Tanh()))
+        2
+        """
+        self.add_module(str(len(self)), self._check(module, "append"))
+        return self
+
+    def extend(self, modules) -> ModuleList:
+        """Add each module of the iterable ``modules`` at the end; returns ``self``.
+
+        >>> len(ModuleList().extend([ReLU(), Tanh()]))
+        2
+        """
+        if not isinstance(modules, Iterable):
+            raise TypeError(
+                f"ModuleList.extend takes an iterable of Modules, got {type(modules).__name__}"
+            )
+        new = [self._check(m, "extend") for m in modules]  # all checked before any is added
+        for module in new:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index`` (as ``list.insert``).
+
+        >>> ml = ModuleList([ReLU(), ReLU()])
+        >>> ml.insert(1, Tanh())
+        >>> [type(m).__name__ for m in ml]
+        ['ReLU', 'Tanh', 'ReLU']
+        """
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(f"ModuleList.insert index must be an int, got {index!r}")
+        modules = self._list()
+        modules.insert(int(index), self._check(module, "insert"))
+        self._rebuild(modules)
 
 
 class ReLU(Module):

@@ -62,7 +62,9 @@ def save(module: Module, path) -> None:
     An existing file is replaced only once the new one is completely written, and keeps its
     permission bits; a symbolic link is written through to its target (the link stays a link).
     A file without write permission is refused (``PermissionError``), as is a folder
-    (``IsADirectoryError``).
+    (``IsADirectoryError``). The new file is written next to the target and renamed over it, so
+    the folder must be writable too; any ``OSError`` while writing (a read-only folder, a full
+    disk) is raised again as the same kind of error naming ``path`` and its folder.
 
     >>> import os, tempfile
     >>> from tinygrad_ce.nn import Linear
@@ -101,6 +103,18 @@ def save(module: Module, path) -> None:
         if mode is not None:
             os.chmod(temporary, mode)  # the replaced file's permissions, not the umask's
         os.replace(temporary, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        # The OS names the temporary file; say which file the user asked for, and why a
+        # folder they may not write to fails even when the file itself is writable.
+        reason = error.strerror or str(error)
+        message = (
+            f"cannot save to {path!r}: {reason} (nn.save writes a temporary file in the folder "
+            f"{directory!r}, then renames it over the target, so it needs write access to the "
+            f"folder)"
+        )
+        raise (OSError(error.errno, message) if error.errno else OSError(message)) from error
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(temporary)

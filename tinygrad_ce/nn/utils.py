@@ -1,4 +1,5 @@
-"""Training helpers on parameters' gradients: ``clip_grad_norm_``, as ``torch.nn.utils``."""
+"""Training helpers on parameters' gradients: ``clip_grad_norm_`` and ``clip_grad_value_``, as
+``torch.nn.utils``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ import numpy as np
 
 from tinygrad_ce.engine import Tensor
 
-__all__ = ["clip_grad_norm_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+
+def _tensors(parameters, function):
+    """``parameters`` (a Tensor or an iterable of them) as a list, each checked."""
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for i, p in enumerate(params):
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{function}: parameters[{i}] is a {type(p).__name__}, not a Tensor")
+    return params
 
 
 def _vector_norm(x, ord):
@@ -42,12 +52,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     >>> w.grad.round(6)
     array([0.6, 0.8])
     """
-    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    for i, p in enumerate(params):
-        if not isinstance(p, Tensor):
-            raise TypeError(
-                f"clip_grad_norm_: parameters[{i}] is a {type(p).__name__}, not a Tensor"
-            )
+    params = _tensors(parameters, "clip_grad_norm_")
     if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real):
         raise TypeError(f"clip_grad_norm_: max_norm must be a number, got {max_norm!r}")
     try:
@@ -73,3 +78,34 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         for p in with_grads:
             p.grad = p.grad * p.grad.dtype.type(coefficient)  # in the gradient's dtype
     return Tensor(total)
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clip every gradient of ``parameters`` elementwise to ``[-clip_value, clip_value]``;
+    returns None, as ``torch.nn.utils.clip_grad_value_``.
+
+    ``parameters`` is a Tensor or an iterable of Tensors (``model.parameters()``); those whose
+    ``.grad`` is None are skipped. Each clipped gradient is a new array of its dtype, assigned to
+    ``.grad`` (the old array is not written to); NaN stays NaN. ``clip_value`` must be a number
+    >= 0 (``inf`` leaves the gradients as they are): PyTorch clips to a negative value without
+    complaint (every gradient becomes that value), we raise ``ValueError``. ``foreach`` is
+    accepted for PyTorch's signature and ignored.
+
+    >>> import numpy as np
+    >>> w = Tensor(np.zeros(3), requires_grad=True)
+    >>> w.grad = np.array([-5.0, 0.5, 5.0])
+    >>> clip_grad_value_([w], clip_value=1.0)
+    >>> w.grad
+    array([-1. ,  0.5,  1. ])
+    """
+    params = _tensors(parameters, "clip_grad_value_")
+    if isinstance(clip_value, bool) or not isinstance(clip_value, numbers.Real):
+        raise TypeError(f"clip_grad_value_: clip_value must be a number, got {clip_value!r}")
+    if not clip_value >= 0:  # NaN too
+        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value!r}")
+    clip_value = float(clip_value)
+    for p in params:
+        if p.grad is not None:
+            grad = p.grad
+            limit = grad.dtype.type(clip_value)
+            p.grad = np.clip(grad, -limit, limit)

@@ -896,3 +896,58 @@ def test_ignored_targets_may_be_out_of_range():
     x = Tensor(np.zeros((2, 3)), requires_grad=True)
     loss = F.cross_entropy(x, [-7, 2], ignore_index=-7)
     assert loss.item() == pytest.approx(np.log(3))
+
+
+# --------------------------------------------------------------------------- binary targets
+
+
+BINARY_LOSSES = {
+    "binary_cross_entropy_with_logits": (F.binary_cross_entropy_with_logits, "BCEWithLogitsLoss"),
+    "binary_cross_entropy": (F.binary_cross_entropy, "BCELoss"),
+}
+NON_FLOAT_TARGETS = {
+    "int64": np.array([0, 1, 1], dtype=np.int64),
+    "int32": np.array([0, 1, 1], dtype=np.int32),
+    "uint8": np.array([0, 1, 1], dtype=np.uint8),
+    "bool": np.array([False, True, True]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_LOSSES))
+@pytest.mark.parametrize("target_dtype", sorted(NON_FLOAT_TARGETS))
+@pytest.mark.parametrize("kind", ["array", "tensor", "list"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_losses_refuse_non_floating_targets(name, target_dtype, kind, dtype):
+    function, module = BINARY_LOSSES[name]
+    target = NON_FLOAT_TARGETS[target_dtype]
+    target = {"array": target, "tensor": Tensor(target), "list": target.tolist()}[kind]
+    if kind == "list":  # Python ints become int64, Python bools bool
+        target_dtype = "bool" if target_dtype == "bool" else "int64"
+    x = Tensor(np.full(3, 0.25, dtype=dtype), requires_grad=True)
+    for loss in (function, getattr(tg.nn, module)()):
+        with pytest.raises(TypeError) as error:
+            loss(x, target)
+        message = str(error.value)
+        assert name in message
+        assert f"target dtype {target_dtype} for input dtype {np.dtype(dtype)}" in message
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_LOSSES))
+@pytest.mark.parametrize("target_dtype", sorted(NON_FLOAT_TARGETS))
+def test_pytorch_refuses_the_same_targets(name, target_dtype):
+    torch = pytest.importorskip("torch")
+    target = torch.from_numpy(NON_FLOAT_TARGETS[target_dtype])
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn.functional, name)(torch.full((3,), 0.25), target)
+
+
+@pytest.mark.parametrize("target_dtype", [np.float16, np.float32, np.float64])
+def test_binary_losses_take_floating_targets_of_any_precision(target_dtype):
+    t = np.array([0.0, 1.0, 1.0], dtype=target_dtype)
+    for function, _ in BINARY_LOSSES.values():
+        x = Tensor(np.array([0.25, 0.5, 0.75]), requires_grad=True)
+        loss = function(x, t)
+        loss.backward()
+        assert loss.item() == pytest.approx(function(x, t.astype(np.float64)).item(), rel=1e-12)
+        assert x.grad is not None

@@ -434,6 +434,18 @@ def _binary_target(target, x, function):
     return t.astype(x.dtype)
 
 
+def _floating_target(target, x, function):
+    """The binary losses take probabilities: a floating target only, as PyTorch (which raises for
+    integer and bool targets). 0/1 labels stored as ints are a common slip; say how to fix it."""
+    dtype = _constant(target).dtype
+    if dtype.kind != "f":
+        raise TypeError(
+            f"{function}: target must be a floating-point tensor (probabilities), got target "
+            f"dtype {dtype} for input dtype {x.dtype}; convert it, e.g. target.float() or "
+            f"np.asarray(target, dtype=np.{x.dtype})"
+        )
+
+
 def _elementwise_weight(weight, x, name, against="input"):
     if weight is None:
         return None
@@ -465,6 +477,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     """
     x = _float_input(input, "binary_cross_entropy_with_logits")
     _check_reduction(reduction)
+    _floating_target(target, x, "binary_cross_entropy_with_logits")
     t = _grad_target(target, _binary_target(target, x, "binary_cross_entropy_with_logits"))
     w = _elementwise_weight(weight, x, "weight")
     pw = _elementwise_weight(pos_weight, x, "pos_weight", against="target")
@@ -514,6 +527,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """
     x = _float_input(input, "binary_cross_entropy")
     _check_reduction(reduction)
+    _floating_target(target, x, "binary_cross_entropy")
     t = _binary_target(target, x, "binary_cross_entropy")
     for name, values in (("input", x.data), ("target", t)):
         outside = ~((values >= 0) & (values <= 1))

@@ -14,44 +14,41 @@ import tinygrad_ce as tg
 ROOT = Path(__file__).resolve().parent.parent
 
 CONTRACT = {
-    "tinygrad_ce": [
-        "Tensor",
-        "Function",
-        "no_grad",
-        "gradcheck",
-        "GradcheckError",
-        "functional",
-        "nn",
-        "optim",
-        "datasets",
-    ],
-    "tinygrad_ce.functional": [
-        "softmax",
-        "log_softmax",
-        "logsumexp",
-        "one_hot",
-        "nll_loss",
-        "cross_entropy",
-        "binary_cross_entropy_with_logits",
-        "binary_cross_entropy",
-        "kl_div",
-    ],
-    "tinygrad_ce.nn": [
-        "Module",
-        "Parameter",
-        "Linear",
-        "Sequential",
-        "ReLU",
-        "Tanh",
-        "CrossEntropyLoss",
-        "NLLLoss",
-        "BCEWithLogitsLoss",
-        "save",
-        "load",
-    ],
-    "tinygrad_ce.optim": ["SGD", "Adam"],
-    "tinygrad_ce.datasets": ["load_iris"],
+    "tinygrad_ce": (
+        "Tensor Function no_grad gradcheck GradcheckError functional nn optim datasets data viz "
+        "manual_seed zeros ones full zeros_like ones_like arange randn rand tensor from_numpy "
+        "jacobian cat stack maximum minimum clip where full_like"
+    ).split(),
+    "tinygrad_ce.functional": (
+        "softmax log_softmax logsumexp one_hot nll_loss cross_entropy "
+        "binary_cross_entropy_with_logits binary_cross_entropy kl_div relu sigmoid tanh "
+        "leaky_relu dropout mse_loss l1_loss softplus elu gelu silu logsigmoid hardtanh"
+    ).split(),
+    "tinygrad_ce.nn": (
+        "Module Parameter Linear Sequential ReLU Tanh Sigmoid LeakyReLU Softmax LogSoftmax "
+        "Flatten Identity Dropout CrossEntropyLoss NLLLoss BCEWithLogitsLoss BCELoss MSELoss "
+        "L1Loss KLDivLoss save load utils"
+    ).split(),
+    "tinygrad_ce.optim": ["SGD", "Adam", "AdamW", "lr_scheduler"],
+    "tinygrad_ce.optim.lr_scheduler": ["StepLR", "CosineAnnealingLR", "LambdaLR"],
+    "tinygrad_ce.data": ["TensorDataset", "DataLoader"],
+    "tinygrad_ce.datasets": (
+        "load_iris load_digits make_moons make_blobs make_spiral train_test_split Standardizer "
+        "iterate_minibatches"
+    ).split(),
+    "tinygrad_ce.viz": ["to_dot", "to_svg", "to_html", "draw", "trace"],
+    "tinygrad_ce.testing": ["check_op", "OpCase", "OP_TABLE"],
 }
+
+TENSOR_SURFACE = (
+    "data grad requires_grad shape ndim dtype size numpy item detach tolist backward retain_grad "
+    "zero_ fill_ copy_ add_ sub_ mul_ exp log sum mean max reshape transpose T relu tanh sigmoid "
+    "abs sqrt sin cos min cumsum clamp clip var std prod flip expand repeat unflatten gather "
+    "masked_fill remainder sign floor ceil round trunc tan log2 rsqrt all any argmin argmax isnan "
+    "isinf isfinite float double long int bool to squeeze unsqueeze view flatten numel dim "
+    "__add__ __sub__ __mul__ __truediv__ __neg__ __pow__ __matmul__ __getitem__ __mod__ "
+    "__floordiv__ __eq__ __lt__"
+).split()
 
 SIGNATURES = {
     (tg, "gradcheck"): "(fn, inputs, eps=1e-06, atol=1e-05, rtol=0.001)",
@@ -68,8 +65,15 @@ def test_contract_names_exist_and_are_exported(module_name):
         assert name in module.__all__, f"{module_name}.{name} is not in __all__"
 
 
+def test_the_tensor_has_the_contracts_surface():
+    t = tg.Tensor([1.0, 2.0])
+    missing = [name for name in TENSOR_SURFACE if not hasattr(t, name)]
+    assert not missing
+    assert callable(tg.nn.utils.clip_grad_norm_)
+
+
 def test_submodules_are_attributes_after_a_plain_import():
-    for name in ("functional", "nn", "optim", "datasets"):
+    for name in ("functional", "nn", "optim", "datasets", "data", "viz"):
         assert inspect.ismodule(getattr(tg, name))
     from tinygrad_ce import functional as F
 

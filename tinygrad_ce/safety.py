@@ -46,13 +46,13 @@ def view_version(out, tensors):
 
 def saved_versions(saved, tensors):
     """(version counter, version now, shape) of each tensor whose memory an op saved."""
-    owners = [a if a.base is None else a.base for a in saved if type(a) is np.ndarray]
+    owners = {id(a if a.base is None else a.base) for a in saved if type(a) is np.ndarray}
     versions = []
     for t in tensors:
         data = t._data
-        owner = data if data.base is None else data.base
-        if any(owner is o for o in owners):
-            versions.append((t._version_counter, t._version_counter.count, data.shape))
+        if id(data if data.base is None else data.base) in owners:
+            counter = t._version_counter
+            versions.append((counter, counter.count, data.shape))
     return tuple(versions)
 
 

@@ -856,3 +856,85 @@ def test_no_grad_as_a_bare_decorator_and_on_generators():
         gen.send("go")
     assert stop.value.value == "done"
     assert tg.is_grad_enabled()
+
+
+# --------------------------------------------------------------------------- v2: errors, in place
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3))), r"\(2, 3\) and \(2, 3\)"),
+        (lambda: Tensor(np.ones(3)) @ Tensor(np.array(2.0)), r"\(3,\) @ \(\)"),
+        (lambda: Tensor(np.ones((2, 2))).reshape(-1, -1, 2), r"\(2, 2\) into shape \(-1, -1, 2\)"),
+        (lambda: Tensor(np.ones((2, 2))).reshape(3), r"\(2, 2\) into shape \(3,\)"),
+        (lambda: Tensor(np.ones((2, 3, 4))).transpose(0, 1, 1), r"not a permutation.*\(2, 3, 4\)"),
+        (lambda: Tensor(np.ones((2, 3))).sum(axis=2), r"axis 2 .* 2 dimensions"),
+        (lambda: Tensor(np.ones((2, 3))).max(axis=-3), r"axis -3 .* 2 dimensions"),
+        (lambda: Tensor(np.array(1.0)).mean(axis=1), r"axis 1 .* 0 dimensions"),
+        (lambda: Tensor(np.ones((2, 3))).transpose(0, 5), r"axis 5 .* 2 dimensions"),
+    ],
+)
+def test_shape_and_axis_errors_are_ours_and_name_the_shapes(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda w: w.zero_(), [0.0, 0.0]),
+        (lambda w: w.fill_(3.0), [3.0, 3.0]),
+        (lambda w: w.copy_([5.0, 6.0]), [5.0, 6.0]),
+        (lambda w: w.add_(1.0), [2.0, 3.0]),
+        (lambda w: w.sub_(Tensor([1.0, 1.0])), [0.0, 1.0]),
+        (lambda w: w.mul_(np.array([2.0, 3.0])), [2.0, 6.0]),
+    ],
+)
+def test_in_place_methods_change_the_data_and_bump_the_version(change, expected):
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * w).sum()
+    with tg.no_grad():
+        assert change(w) is w
+    np.testing.assert_array_equal(w.data, expected)
+    assert w._version == 1
+    with pytest.raises(RuntimeError, match=r"Mul: a tensor of shape \(2,\).*version 1; expected"):
+        loss.backward()
+    with pytest.raises(RuntimeError, match="requires grad cannot be changed in place"):
+        w.add_(1.0)  # outside no_grad: refused, as PyTorch refuses it on a leaf
+
+
+def test_views_and_detached_tensors_share_the_version_counter():
+    w = Tensor(np.arange(6.0), requires_grad=True)
+    loss = (w * w).sum()
+    view = w.detach().reshape(2, 3)  # shares w's memory: changing it changes w
+    view.add_(1.0)
+    assert w._version == 1 and w.data[0] == 1.0
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+
+
+def test_changing_an_ops_saved_output_in_place_is_caught():
+    x = Tensor(np.array([0.5, 1.0]), requires_grad=True)
+    y = x.exp()  # Exp saves its output y
+    loss = y.sum()  # Sum saves nothing
+    y.data = y.data + 1.0
+    with pytest.raises(RuntimeError, match=r"Exp: .*version 1; expected version 0"):
+        loss.backward()
+
+
+def test_forward_gets_read_only_views_and_constants_are_protected_too():
+    class Scale(tg.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            k *= 2  # writes into a constant array: refused
+            return x * k
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, None
+
+    constant = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match="read-only"):
+        Scale.apply(Tensor(np.ones(2), requires_grad=True), constant)
+    np.testing.assert_array_equal(constant, [1.0, 2.0])

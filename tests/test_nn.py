@@ -1106,3 +1106,37 @@ def test_zero_dimensional_parameters_save_load_and_clip(tmp_path):
     assert loaded.scale.grad.shape == () and loaded.scale.grad == 3.0
     assert nn.utils.clip_grad_norm_(loaded.parameters(), 1.0).item() == 3.0
     assert loaded.scale.grad == pytest.approx(1.0, rel=1e-5)
+
+
+def test_a_save_the_folder_refuses_names_the_target_and_the_folder(tmp_path, monkeypatch):
+    # A read-only folder (root may write anywhere, so the OS's refusal is simulated): the
+    # temporary file cannot be created; the error names the path asked for, not only the
+    # temporary file, and keeps its type.
+    from tinygrad_ce.nn import serialization
+
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"an earlier model")
+
+    def refuse(name, mode="r", *args, **kwargs):
+        raise PermissionError(13, "Permission denied", name)
+
+    monkeypatch.setattr(serialization, "open", refuse, raising=False)
+    with pytest.raises(PermissionError) as error:
+        nn.save(nn.Linear(2, 2), path)
+    message = str(error.value)
+    assert f"cannot save to {str(path)!r}: Permission denied" in message
+    assert "write access to the folder" in message and repr(str(tmp_path)) in message
+    assert isinstance(error.value.__cause__, PermissionError)  # the OS's own error, chained
+    assert path.read_bytes() == b"an earlier model" and os.listdir(tmp_path) == ["model.npz"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anywhere")
+def test_save_into_a_read_only_folder_names_the_target(tmp_path):
+    folder = tmp_path / "read_only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError, match=r"cannot save to .*model\.npz.*write access"):
+            nn.save(nn.Linear(2, 2), folder / "model.npz")
+    finally:
+        folder.chmod(0o755)

@@ -3,7 +3,9 @@ Playwright with the operating system's Chromium (``.ci/run`` installs it when mi
 
 The page for the seed example is stepped to the end with the Next button and the arrow keys;
 it must show the same final gradient as ``logits.grad``, Back must bring back exactly the
-previous state, and the page must not make a single network request.
+previous state, the page must not make a single network request, and at every step the node
+that runs and the boxes its gradients go to must be in view (drawn top to bottom, and left to
+right in a window narrower than the picture).
 """
 
 from __future__ import annotations
@@ -59,6 +61,34 @@ STATE_JS = """() => ({
 })"""
 
 
+# Which highlighted boxes (running, current, target) lie wholly inside the visible part of the
+# picture, and the zoom the page chose.
+IN_VIEW_JS = """() => {
+  const graph = document.getElementById('graph');
+  const frame = graph.getBoundingClientRect();
+  const left = frame.left + graph.clientLeft, top = frame.top + graph.clientTop;
+  const right = left + graph.clientWidth, bottom = top + graph.clientHeight;
+  const lit = Array.from(document.querySelectorAll('.running, .current, .target'));
+  const svg = graph.querySelector('svg');
+  return {
+    out: lit.filter(e => {
+      const r = e.getBoundingClientRect();
+      return r.left < left - 0.5 || r.right > right + 0.5
+          || r.top < top - 0.5 || r.bottom > bottom + 0.5;
+    }).map(e => e.id),
+    lit: lit.length,
+    zoom: svg.getBoundingClientRect().width / svg.width.baseVal.value,
+    direction: svg.getAttribute('data-direction'),
+  };
+}"""
+
+
+def launch(playwright, tmp_path):
+    return playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS
+    )
+
+
 def numbers(text):
     return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)]
 
@@ -73,9 +103,7 @@ def test_the_stepper_replays_the_seed_example_in_chromium(tmp_path):
 
     requests = []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS
-        )
+        browser = launch(playwright, tmp_path)
         try:
 
             def record(route):  # every request the page makes; only its own file may load
@@ -99,6 +127,9 @@ def test_the_stepper_replays_the_seed_example_in_chromium(tmp_path):
                 else:
                     page.keyboard.press("ArrowRight")
                 states.append(page.evaluate(STATE_JS))
+                view = page.evaluate(IN_VIEW_JS)
+                assert view["direction"] == "TB" and view["lit"] >= 3 and not view["out"], view
+                assert view["zoom"] >= 0.5
                 assert states[k]["counter"] == f"step {k} of {total}"
                 assert states[k] != states[k - 1]
                 # Back returns to exactly the previous state, Next comes back again
@@ -124,3 +155,26 @@ def test_the_stepper_replays_the_seed_example_in_chromium(tmp_path):
     np.testing.assert_allclose(numbers(leaf_lines), expected.ravel(), rtol=1e-3, atol=1e-4)
     # No network: the only request was the page itself.
     assert set(requests) == {page_path.as_uri()}, requests
+
+
+def test_the_stepper_keeps_the_running_node_and_its_targets_in_view_left_to_right(tmp_path):
+    logits = tg.Tensor(np.array([[0.2, 0.6, 0.2], [0.1, 0.8, 0.1]]), requires_grad=True)
+    loss = F.cross_entropy(logits, [1, 2])
+    path = tg.viz.to_html(loss, tmp_path / "wide.html", names={"logits": logits}, direction="LR")
+    with sync_api.sync_playwright() as playwright:
+        browser = launch(playwright, tmp_path)
+        try:
+            page = browser.new_page()
+            page.set_viewport_size({"width": 900, "height": 650})
+            page.goto(path.as_uri())
+            width = page.evaluate("document.querySelector('#graph svg').width.baseVal.value")
+            assert width > 2 * 900  # the picture is much wider than the window
+            zooms = []
+            for k in range(1, 9):
+                page.keyboard.press("ArrowRight")
+                view = page.evaluate(IN_VIEW_JS)
+                assert view["direction"] == "LR" and view["lit"] >= 3 and not view["out"], (k, view)
+                zooms.append(view["zoom"])
+        finally:
+            browser.close()
+    assert min(zooms) >= 0.5 and max(zooms) == 1.0  # zoomed out only where a step needs it

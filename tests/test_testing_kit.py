@@ -5,6 +5,8 @@ changes its inputs); importing it without hypothesis says what to install."""
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 
@@ -233,6 +235,23 @@ def test_check_op_catches_a_backward_that_mishandles_needs_input_grad():
     # ... the kit draws inputs that do not, and the bug shows
     with pytest.raises(UnboundLocalError):
         check_op(UnboundWhenNotNeeded.apply, broadcastable_arrays(2))
+
+
+def test_a_failing_example_labels_every_draw_and_shows_the_requires_grad_used():
+    calls = []
+
+    def op(x, w):
+        calls.append((x.requires_grad, w.requires_grad))
+        return UnboundWhenNotNeeded.apply(x, w)
+
+    with pytest.raises(UnboundLocalError) as caught:
+        check_op(op, broadcastable_arrays(2))
+    draws = [note for note in caught.value.__notes__ if note.startswith("Draw")]
+    assert draws and all(re.match(r"Draw \d+ \([^)]+\): ", note) for note in draws), draws
+    (line,) = [note for note in draws if "requires_grad" in note]
+    used = ast.literal_eval(line.split(": ", 1)[1])
+    assert used == list(calls[-1])  # the call that failed ran with exactly these
+    assert sorted(used) == [False, True]  # the bug needs one input without grad
 
 
 def test_check_op_passes_constants_and_integer_arrays_through():

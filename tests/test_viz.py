@@ -62,17 +62,86 @@ def test_svg_shows_names_shapes_values_and_constants():
     assert box_with(svg, "Add")[1] == ["Add", "a + b"]
 
 
-def test_svg_shows_gradients_after_backward_leaves_retained_and_root():
+def test_svg_shows_gradients_after_backward_leaves_and_retained():
     x, h, p, _, L = diamond()
     h.retain_grad()
     names = {"x": x, "h": h, "p": p, "L": L}
-    assert "grad" not in " ".join(box_with(to_svg(L, names), "L")[1])  # before backward
+    assert "grad" not in " ".join(box_with(to_svg(L, names), "x")[1])  # before backward
     L.backward()
     svg = to_svg(L, names)
-    assert box_with(svg, "x")[1][-1] == f"grad {_text.number(x.grad)}" == "grad 31.56"
-    assert box_with(svg, "h")[1][-1] == "grad 7.889"  # retain_grad(): e^2 + 1/2
+    assert box_with(svg, "x")[1][-1] == f".grad {_text.number(x.grad)}" == ".grad 31.56"
+    assert box_with(svg, "h")[1][-1] == ".grad 7.889"  # retain_grad(): e^2 + 1/2
     assert box_with(svg, "p")[1][-1] == "data 7.389"  # not retained: no gradient shown
-    assert box_with(svg, "L")[1][-1] == "grad 1"
+    assert box_with(svg, "L")[1][-1] == "data 8.082"  # the root's gradient is not known
+
+
+def root_lines(tensor, names):
+    return box_with(to_svg(tensor, names), "L")[1]
+
+
+def test_svg_root_shows_no_gradient_after_another_loss_sharing_its_leaves():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    L, other = (x * 2.0).sum(), (x * x).sum()
+    other.backward()  # every leaf of L now has a .grad, but no backward started at L
+    names = {"x": x, "L": L}
+    assert root_lines(L, names) == ["L", "() float64", "data 6"]
+    assert box_with(to_svg(L, names), "x")[1][-1] == ".grad [2 4]"  # other's: 2x
+
+
+def test_svg_root_shows_its_retained_grad_after_backward_from_10():
+    x = Tensor(np.array(3.0), requires_grad=True)
+    L = x * x
+    L.backward(np.array(10.0))
+    assert root_lines(L, {"L": L})[-1] == "data 9"  # not "grad 1": the start was 10
+    L = x * x
+    L.retain_grad()
+    L.backward(np.array(10.0))
+    assert root_lines(L, {"L": L})[-1] == ".grad 10"
+
+
+def test_svg_root_after_two_retain_graph_backwards_shows_the_accumulated_grad():
+    x = Tensor(np.array(3.0), requires_grad=True)
+    L = x * x
+    L.backward(retain_graph=True)
+    L.backward()
+    assert root_lines(L, {"L": L})[-1] == "data 9"
+    assert box_with(to_svg(L, {"x": x, "L": L}), "x")[1][-1] == ".grad 12"  # 6 + 6
+    x.grad = None
+    L = x * x
+    L.retain_grad()
+    L.backward(retain_graph=True)
+    L.backward()
+    assert root_lines(L, {"L": L})[-1] == ".grad 2"  # 1 + 1, as L.grad says
+    assert L.grad == 2.0
+    w = Tensor(np.array(1.0), requires_grad=True)  # a leaf as the root: its own .grad
+    w.backward()
+    assert box_with(to_svg(w, {"L": w}), "L")[1][-1] == ".grad 1"
+
+
+def unnamed_pair():
+    """Two unnamed leaves that the walk meets in the other order than the picture lists them:
+    b (through [2] Mul) before a (through [4] Mul)."""
+    a = Tensor(np.array(1.0), requires_grad=True)
+    b = Tensor(np.array(5.0), requires_grad=True)
+    return a, b, (a * 2.0).exp() + b * 3.0
+
+
+def test_unnamed_leaves_have_the_same_label_in_the_picture_the_trace_and_the_stepper(tmp_path):
+    a, b, L = unnamed_pair()
+    svg = to_svg(L)
+    assert box_with(svg, "leaf1")[1][:3] == ["leaf1", "() float64 leaf", "data 1"]  # a
+    assert box_with(svg, "leaf2")[1][:3] == ["leaf2", "() float64 leaf", "data 5"]  # b
+    assert to_dot(L).count('label="leaf1') == 1
+    lines = traced(lambda: L.backward(retain_graph=True))
+    assert "    sends a: 3 -> leaf2 (leaf)" in lines  # b, met first by the walk
+    assert "    sends a: 14.78 -> leaf1 (leaf)" in lines
+    assert lines[-2:] == ["leaf1.grad: 0 -> 14.78", "leaf2.grad: 0 -> 3"]
+    a.grad = b.grad = None
+    text, data = page_data(to_html(L, tmp_path / "s.html"))
+    svg = text[text.index("<svg") : text.index("</svg>") + 6]
+    assert box_with(svg, "leaf1")[1][2] == "data 1"
+    assert box_with(svg, "leaf2")[1][2] == "data 5"
+    assert data["finals"] == {"leaf1": pytest.approx(2 * np.exp(2.0)), "leaf2": 3.0}
 
 
 def test_svg_labels_the_operands_of_sub_div_pow_matmul():
@@ -104,14 +173,19 @@ def test_svg_of_big_tensors_shows_statistics_and_of_a_leaf_alone():
     assert box_with(to_svg(w, names={"w": w}), "w")[0] == "leaf root"
 
 
-def test_svg_layout_has_no_overlaps_and_arrows_join_their_boxes():
+def small_network_loss():
     rng = np.random.default_rng(0)
     x = Tensor(rng.standard_normal((4, 3)))
     w1, w2 = (Tensor(rng.standard_normal(s), requires_grad=True) for s in [(3, 4), (4, 2)])
     b1 = Tensor(np.zeros(4), requires_grad=True)
     hidden = (x @ w1 + b1).relu()
-    loss = F.cross_entropy(hidden @ w2, [0, 1, 1, 0]) + (w1 * w1).sum() * 0.01
-    svg = to_svg(loss)
+    return F.cross_entropy(hidden @ w2, [0, 1, 1, 0]) + (w1 * w1).sum() * 0.01
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_svg_layout_has_no_overlaps_and_arrows_join_their_boxes(direction):
+    loss = small_network_loss()
+    svg = to_svg(loss, direction=direction)
     rects = [g for _, _, g in boxes(svg).values()]
     for i, (x1, y1, w1, h1) in enumerate(rects):
         for x2, y2, w2, h2 in rects[i + 1 :]:
@@ -120,15 +194,54 @@ def test_svg_layout_has_no_overlaps_and_arrows_join_their_boxes():
     root = ET.fromstring(svg)
     width, height = float(root.get("width")), float(root.get("height"))
     assert all(0 <= x and x + w <= width and 0 <= y and y + h <= height for x, y, w, h in rects)
-    # every arrow starts on some box's right side and ends on some box's left side
+    # every arrow leaves some box's right side (LR) or bottom (TB) and reaches some box's left
+    # side (LR) or top (TB)
+    arrows = 0
     for path in root.iter(f"{SVG}path"):
         if path.get("class") != "edge":
             continue
+        arrows += 1
         coords = [float(v) for v in re.findall(r"-?\d+\.\d", path.get("d"))]
         (x0, y0), (x1, y1) = coords[:2], coords[-2:]
-        assert any(abs(x + w - x0) < 0.2 and y <= y0 <= y + h for x, y, w, h in rects)
-        assert any(abs(x - x1) < 0.2 and y <= y1 <= y + h for x, y, w, h in rects)
-    assert to_svg(loss) == svg  # the same graph draws the same picture
+        if direction == "LR":
+            assert any(abs(x + w - x0) < 0.2 and y <= y0 <= y + h for x, y, w, h in rects)
+            assert any(abs(x - x1) < 0.2 and y <= y1 <= y + h for x, y, w, h in rects)
+        else:
+            assert any(abs(y + h - y0) < 0.2 and x <= x0 <= x + w for x, y, w, h in rects)
+            assert any(abs(y - y1) < 0.2 and x <= x1 <= x + w for x, y, w, h in rects)
+    assert arrows == len(loss_edges(loss)) > 20
+    assert to_svg(loss, direction=direction) == svg  # the same graph draws the same picture
+
+
+def loss_edges(loss):
+    return [line for line in to_dot(loss).splitlines() if "->" in line]
+
+
+def svg_size(svg):
+    root = ET.fromstring(svg)
+    return float(root.get("width")), float(root.get("height")), root.get("data-direction")
+
+
+def test_svg_wide_graphs_are_drawn_top_to_bottom_to_fit_a_page():
+    loss = small_network_loss()
+    wide_width, _, _ = svg_size(to_svg(loss, direction="LR"))
+    width, height, direction = svg_size(to_svg(loss))
+    assert wide_width > 900 and direction == "TB" and width <= 900 < height
+    L = diamond()[-1]  # small enough: left to right
+    assert svg_size(to_svg(L))[2] == "LR" and svg_size(to_svg(L))[0] <= 900
+    # text keeps its size: 12 px, at most 900 px wide, shown 1:1 on a page
+    assert "font-size: 12px" in to_svg(loss)
+    with pytest.raises(ValueError, match="direction must be"):
+        to_svg(L, direction="up")
+
+
+def test_svg_has_an_opaque_white_background():
+    svg = to_svg(diamond()[-1])
+    root = ET.fromstring(svg)
+    first = next(e for e in root if e.tag == f"{SVG}rect")  # drawn before everything else
+    assert first.get("class") == "background"
+    assert (first.get("width"), first.get("height")) == (root.get("width"), root.get("height"))
+    assert ".background { fill: #ffffff; }" in svg
 
 
 def test_layout_spread_keeps_order_and_gaps_and_is_least_squares():
@@ -146,6 +259,11 @@ def test_layout_puts_every_box_right_of_its_inputs():
     for src, dst, _, _ in edges:
         assert placed.position[src][0] + 20.0 < placed.position[dst][0]
     assert len(placed.routes[3]) == 3  # x -> y skips m's column: one waypoint
+    down = _layout.layout(keys, sizes, edges, direction="TB")  # the same, axes swapped
+    for src, dst, _, _ in edges:
+        assert down.position[src][1] + 10.0 < down.position[dst][1]
+    assert down.routes[0][0] == (down.position["x"][0] + 10.0, down.position["x"][1] + 10.0)
+    assert down.routes[0][-1] == (down.position["m"][0] + 20.0 / 3, down.position["m"][1])
     with pytest.raises(ValueError, match="cycle"):
         _layout.layout(["a", "b"], {"a": (1, 1), "b": (1, 1)}, [("a", "b", 0, 1), ("b", "a", 0, 1)])
 
@@ -179,8 +297,8 @@ def test_dot_has_the_same_labels_as_the_picture():
     names = {"x": x, "h": h, "L": L}
     dot = to_dot(L, names=names)
     assert dot.startswith("digraph") and dot.rstrip().endswith("}")
-    assert 'label="x\\l() float64 leaf\\ldata 0.5\\lgrad 31.56\\l"' in dot
-    assert 'label="L\\l() float64\\ldata 8.082\\lgrad 1\\l"' in dot
+    assert 'label="x\\l() float64 leaf\\ldata 0.5\\l.grad 31.56\\l"' in dot
+    assert 'label="L\\l() float64\\ldata 8.082\\l"' in dot  # the root's gradient: unknown
     assert 'label="4\\l"' in dot  # the constant
     # 4 ops, each with an arrow to its result; Mul has 2 inputs, Exp 1, Log 1, Add 2
     assert dot.count("->") == 4 + 6

@@ -570,7 +570,12 @@ def _fixed_constants():
 
 
 def _draw_requires(data, arrays, vary):
-    """Which floating inputs require grad: all, or (``vary``) a random non-empty subset."""
+    """Which floating inputs require grad: all, or (``vary``) a random non-empty subset.
+
+    One labelled draw gives the list actually used, one entry per input (False for an input
+    that is not floating), so a failing example's notes read right: "Draw 2 (requires_grad of
+    each input): [True, False]".
+    """
     floating = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
     if not floating:
         raise OpCheckError("check_op needs at least one floating input array to differentiate")
@@ -579,15 +584,17 @@ def _draw_requires(data, arrays, vary):
         for i in floating:
             requires[i] = True
         return requires
-    chosen = data.draw(
-        st.lists(st.booleans(), min_size=len(floating), max_size=len(floating)),
-        label="requires_grad of each floating input",
-    )
-    if not any(chosen):
-        chosen[data.draw(st.integers(0, len(floating) - 1))] = True
-    for i, c in zip(floating, chosen):
-        requires[i] = c
-    return requires
+
+    def used(chosen):
+        if not any(chosen):  # none: the first floating input requires grad after all
+            chosen = [True, *chosen[1:]]
+        out = list(requires)
+        for i, c in zip(floating, chosen):
+            out[i] = c
+        return out
+
+    choices = st.lists(st.booleans(), min_size=len(floating), max_size=len(floating))
+    return data.draw(choices.map(used), label="requires_grad of each input")
 
 
 def check_op(

@@ -24,7 +24,7 @@ backward from y of shape (), dtype float64
     sends b: 3 -> a (leaf)
 a.grad: 0 -> 1 -> 4 -> 7
 >>> svg = to_svg(y, names={"a": a, "y": y})
->>> svg.startswith("<svg") and "Mul" in svg and "grad 7" in svg
+>>> svg.startswith("<svg") and "Mul" in svg and ".grad 7" in svg
 True
 """
 
@@ -36,8 +36,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from tinygrad_ce.engine import Tensor, observe_backward  # noqa: F401 (Tensor: for the examples)
 from tinygrad_ce.viz import _graph, _svg
 from tinygrad_ce.viz._record import Narrator, Recorder
@@ -47,39 +45,31 @@ from tinygrad_ce.viz._text import summarize
 __all__ = ["draw", "render", "summarize", "to_dot", "to_html", "to_svg", "trace"]
 
 
-def _root_grad(tensor):
-    """The root's gradient to show: its .grad if retained, else 1 once a backward has reached
-    the graph's leaves (d root / d root = 1 for a one-element root), else None."""
-    if tensor.grad is not None or tensor.grad_fn is None:
-        return tensor.grad
-    if tensor.size != 1:
-        return None
-    _, leaves = _graph.nodes_of(tensor)
-    if leaves and all(leaf.grad is not None for leaf in leaves):
-        return np.ones(tensor.shape, tensor.dtype)
-    return None
-
-
-def to_svg(tensor, names=None):
+def to_svg(tensor, names=None, direction=None):
     """SVG text of the graph that computed ``tensor``, drawn by this package (no Graphviz).
 
-    Read it left to right, as the forward pass ran. Rounded grey boxes are ops, with their
-    formula when the order of operands matters (``a - b``, the arrows labelled ``a`` and
-    ``b``); the box right of each op is the tensor it computed; blue boxes are leaves (tensors
-    that require grad); dashed boxes are constants (numbers, arrays, tensors without grad); the
-    yellow box is ``tensor``. Each tensor shows its name, shape, dtype, its values when small
-    and, once known, its gradient: a leaf's ``.grad``, an intermediate's when
-    ``retain_grad()`` was called, and the root's (1) after a backward. ``names`` maps names to
-    tensors (``locals()`` works): leaves, intermediates and the root.
+    Read it in the direction the forward pass ran: left to right, or top to bottom for a graph
+    too wide for a page (``direction`` None chooses: "LR" when the picture fits in 900 pixels,
+    else "TB"; pass either to choose yourself). Rounded grey boxes are ops, with their formula
+    when the order of operands matters (``a - b``, the arrows labelled ``a`` and ``b``); the
+    box after each op is the tensor it computed; blue boxes are leaves (tensors that require
+    grad; an unnamed one is called ``leaf1``, ``leaf2``, ... as in ``trace``); dashed boxes are
+    constants (numbers, arrays, tensors without grad); the yellow box is ``tensor``. Each
+    tensor shows its name, shape, dtype and its values when small. A gradient is shown only
+    where the tensor holds one, as ``.grad``: a leaf's, and a tensor's that called
+    ``retain_grad()`` (the root's too). It is what every backward so far added up, whichever
+    loss it started from, not the gradient of ``tensor``; the root's gradient is not shown
+    unless it was retained. ``names`` maps names to tensors (``locals()`` works): leaves,
+    intermediates and the root.
 
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> y = (x * 3.0).sum()
     >>> y.backward()
     >>> svg = to_svg(y, names={"x": x, "y": y})
-    >>> all(word in svg for word in ("Mul", "Sum", ">x<", ">y<", "grad [3 3]", ">3<"))
+    >>> all(word in svg for word in ("Mul", "Sum", ">x<", ">y<", ".grad [3 3]", ">3<"))
     True
     """
-    return _svg.render(_graph.build(tensor, names, _root_grad(tensor)))
+    return _svg.render(_graph.build(tensor, names), direction=direction)
 
 
 class draw:
@@ -93,8 +83,8 @@ class draw:
     True
     """
 
-    def __init__(self, tensor, names=None):
-        self.svg = to_svg(tensor, names)
+    def __init__(self, tensor, names=None, direction=None):
+        self.svg = to_svg(tensor, names, direction)
 
     def _repr_svg_(self):
         return self.svg
@@ -114,7 +104,7 @@ def to_dot(tensor, names=None):
     >>> dot.startswith("digraph") and "Exp" in dot and 'label="x' in dot
     True
     """
-    graph = _graph.build(tensor, names, _root_grad(tensor))
+    graph = _graph.build(tensor, names)
     fill = {"leaf": "#ddf4ff", "constant": "#f6f8fa", "value": "#ffffff", "op": "#eef1f4"}
     lines = [
         "digraph tinygrad_ce {",
@@ -139,14 +129,14 @@ def _dot_escape(text):
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def render(tensor, path, names=None):
+def render(tensor, path, names=None, direction=None):
     """Write the graph of ``tensor`` to ``path``: ``.svg`` by ``to_svg`` (nothing needed), or
     ``.png``/``.pdf`` by Graphviz's ``dot`` command (RuntimeError saying how to install it
-    when it is missing). Returns the path written."""
+    when it is missing; ``direction`` is for ``.svg`` only). Returns the path written."""
     path = Path(path)
     fmt = path.suffix.lstrip(".") or "svg"
     if fmt == "svg":
-        path.write_text(to_svg(tensor, names), encoding="utf-8")
+        path.write_text(to_svg(tensor, names, direction), encoding="utf-8")
         return path
     dot = shutil.which("dot")
     if dot is None:

@@ -107,10 +107,13 @@ def retained_tensor(node):
 
 
 def nodes_of(root):
-    """Every node of the graph of ``root``, each once, in a fixed order (depth first from the
-    root, operands in order), and the leaves in the order they are first met."""
+    """Every node of the graph of ``root`` (a Tensor or a Node), each once, in a fixed order
+    (depth first from the root, operands in order), and the leaves in the order they are first
+    met."""
+    if isinstance(root, Tensor):
+        root = root.grad_fn
     nodes, leaves, seen = [], [], set()
-    stack = [root.grad_fn] if root.grad_fn is not None else []
+    stack = [root] if root is not None else []
     while stack:
         node = stack.pop()
         if id(node) in seen:
@@ -125,10 +128,21 @@ def nodes_of(root):
     return nodes, leaves
 
 
-def build(root, names=None, root_grad=None):
+def leaf_labels(root):
+    """``{id(leaf): "leaf1", ...}``: the label of each leaf under ``root`` (a Tensor or a Node)
+    that was given no name, numbered in ``nodes_of``'s order. ``to_svg``, ``trace`` and the
+    stepper all number leaves this way, so an unnamed leaf has one label everywhere."""
+    _, leaves = nodes_of(root)
+    return {id(leaf): f"leaf{i}" for i, leaf in enumerate(leaves, start=1)}
+
+
+def build(root, names=None):
     """The boxes and arrows of the graph that computed ``root``.
 
-    ``root_grad`` is shown as the root's gradient (after a backward, dL/dL = 1).
+    A gradient is shown only where it is known: a leaf's ``.grad`` and a tensor's that called
+    ``retain_grad()``, the root included (both add up over every backward that reached them).
+    The root's gradient is never guessed: a backward may have started elsewhere (another loss
+    sharing leaves), from another gradient than 1, or several times.
     """
     labels = names_by_id(names)
     graph = Graph()
@@ -176,19 +190,21 @@ def build(root, names=None, root_grad=None):
     graph.root = graph.value_key[id(root.grad_fn)]
     box = graph.boxes[graph.root]
     box.root = True
-    if box.grad is None and root_grad is not None:
-        box.grad = root_grad
+    if box.grad is None:  # the root's .grad, if it has one (retain_grad(), or set by hand)
+        box.grad = root.grad
     return graph
 
 
 def graph_leaf(graph, tensor, labels, kind):
+    # Leaves are met in nodes_of's order, so the key is also leaf_labels's name for the leaf.
     key = f"leaf{len(graph.leaves) + 1}"
     graph.leaves.append(tensor)
     graph.leaf_key[id(tensor)] = key
+    default = key if kind == "leaf" else ""  # an unnamed leaf is "leaf1", as in the trace
     graph.boxes[key] = Box(
         key,
         kind,
-        title=labels.get(id(tensor), ""),
+        title=labels.get(id(tensor), default),
         shape=tensor.shape,
         dtype=tensor.dtype,
         value=tensor.data,

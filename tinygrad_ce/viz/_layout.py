@@ -1,4 +1,5 @@
-"""A layered left-to-right layout for a small directed acyclic graph (Sugiyama's method, lite).
+"""A layered layout for a small directed acyclic graph (Sugiyama's method, lite), left to right
+or top to bottom.
 
 1. Layers: a node's column is fixed by its longest path to the sink (the root), so the root is
    the last column and every box sits as far right as its consumers allow.
@@ -8,6 +9,10 @@
    its neighbours in the next column), keeping the order with the fewest crossings.
 4. Heights: each column is placed so that boxes sit near the mean height of their neighbours,
    keeping their order and a gap between them (an isotonic regression, exact and cheap).
+
+Top to bottom is the same layout with the two axes swapped: layers become rows, a box's width
+becomes its extent within a row, and arrows leave a box's bottom and reach the top of their
+target.
 
 Knows nothing about tensors: boxes are keys with a size, edges join keys (``port`` = which of
 the target's ``ports`` inputs the arrow ends at).
@@ -27,8 +32,33 @@ class Layout:
     height: float
 
 
-def layout(keys, sizes, edges, gap_x=46.0, gap_y=16.0, margin=10.0, sweeps=12):
-    """Place boxes of ``sizes[key] = (w, h)`` joined by ``edges`` ``(src, dst, port, ports)``."""
+def layout(keys, sizes, edges, direction="LR", gap_layers=None, gap_within=None, margin=10.0):
+    """Place boxes of ``sizes[key] = (w, h)`` joined by ``edges`` ``(src, dst, port, ports)``.
+
+    ``direction`` "LR": layers are columns, left to right; "TB": rows, top to bottom.
+    ``gap_layers`` is the space between layers (for the arrows), ``gap_within`` between two
+    boxes of one layer.
+    """
+    if direction == "LR":
+        gap_layers = 34.0 if gap_layers is None else gap_layers
+        gap_within = 14.0 if gap_within is None else gap_within
+        return _layered(keys, sizes, edges, gap_layers, gap_within, margin)
+    if direction != "TB":
+        raise ValueError(f'direction must be "LR" or "TB", got {direction!r}')
+    gap_layers = 28.0 if gap_layers is None else gap_layers
+    gap_within = 18.0 if gap_within is None else gap_within
+    swapped = {k: (h, w) for k, (w, h) in sizes.items()}
+    placed = _layered(keys, swapped, edges, gap_layers, gap_within, margin)
+    return Layout(
+        {k: (y, x) for k, (x, y) in placed.position.items()},
+        [[(y, x) for x, y in route] for route in placed.routes],
+        placed.height,
+        placed.width,
+    )
+
+
+def _layered(keys, sizes, edges, gap_x, gap_y, margin, sweeps=12):
+    """The left-to-right layout: columns ``gap_x`` apart, boxes ``gap_y`` apart in a column."""
     succ = {k: [] for k in keys}
     pred = {k: [] for k in keys}
     for src, dst, port, _ in edges:

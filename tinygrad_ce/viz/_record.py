@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tinygrad_ce.engine import Constant, Node, Tensor
-from tinygrad_ce.viz._graph import names_by_id, operand_names
+from tinygrad_ce.viz._graph import leaf_labels, names_by_id, operand_names
 from tinygrad_ce.viz._text import summarize
 
 
@@ -53,6 +53,7 @@ class Walk:
     step_of: dict = field(default_factory=dict)  # id(node) -> its step number
     parts: dict = field(default_factory=dict)  # id(node) -> parts received so far
     expected: dict = field(default_factory=dict)  # id(node) -> node: sent a gradient, not run
+    labels: dict = field(default_factory=dict)  # id(leaf) -> "leaf1", ...: as to_svg numbers them
     done: bool = False
 
 
@@ -70,7 +71,8 @@ class Recorder:
         walk = self.walk
         if walk is None or id(node) not in walk.expected:  # not awaited: a new backward walk
             self.finish()
-            walk = self.walk = Walk()
+            # The first node to run is the root's: number the leaves as to_svg(root) does.
+            walk = self.walk = Walk(labels=leaf_labels(node))
         walk.expected.pop(id(node), None)
         number = len(walk.steps) + 1
         walk.step_of[id(node)] = number
@@ -89,7 +91,7 @@ class Recorder:
                     # The engine hands a node's gradients on after calling us, so .grad is still
                     # what it was before this walk.
                     start = None if source.grad is None else np.array(source.grad)
-                    label = f"leaf{len(walk.leaves) + 1}"
+                    label = walk.labels.get(id(source), "leaf")
                     history = walk.leaves[id(source)] = LeafHistory(source, label, start)
                 before = history.added[-1][2] if history.added else history.start
                 after = np.array(input_grad) if before is None else before + input_grad
@@ -103,6 +105,11 @@ class Recorder:
         walk, self.walk = self.walk, None
         if walk is not None and walk.steps:
             walk.done = not walk.expected
+            # the leaves in to_svg's order (leaf1, leaf2, ...), not in the order the walk met them
+            position = {key: i for i, key in enumerate(walk.labels)}
+            walk.leaves = dict(
+                sorted(walk.leaves.items(), key=lambda item: position.get(item[0], len(position)))
+            )
             self.walks.append(walk)
             if self.on_walk is not None:
                 self.on_walk(walk)

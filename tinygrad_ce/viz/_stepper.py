@@ -21,14 +21,18 @@ from tinygrad_ce.viz._record import Narrator, Recorder
 from tinygrad_ce.viz._text import rows
 
 
-def to_html(loss, path, names=None):
+def to_html(loss, path, names=None, direction=None):
     """Write one HTML page to ``path`` that steps through the backward pass of ``loss``.
 
     The page shows the graph (as ``to_svg``) with every forward value. Next and Back (or the
     right and left arrow keys) run the backward pass one node at a time, in the engine's
     order: the node being run, the gradient it received, what it passes to each input, the
     running sums where a tensor was used twice and at the leaves, until each leaf shows its
-    final ``.grad``. The words under the buttons are ``trace()``'s, with the same step numbers.
+    final ``.grad``. The words beside the picture are ``trace()``'s, with the same step numbers.
+    Each step scrolls the picture to the node that runs and the boxes its gradients go to, and
+    zooms out for a step whose boxes would not fit in the window otherwise; "fit in view"
+    shows the whole picture. ``direction`` is as in ``to_svg``: "LR", "TB" or None (left to
+    right when that fits in 900 pixels, else top to bottom).
 
     How the numbers are made: ``to_html`` runs ``loss.backward(retain_graph=True)`` under
     ``observe_backward`` and records what the engine computed. It has no side effects: every
@@ -60,7 +64,7 @@ def to_html(loss, path, names=None):
         )
     graph = _graph.build(loss, names)
     walk, finals = _record(loss, graph)
-    page = _page(graph, walk, finals, names)
+    page = _page(graph, walk, finals, names, direction)
     path = Path(path)
     path.write_text(page, encoding="utf-8")
     return path
@@ -110,13 +114,9 @@ def _exact(array):
     return "[" + ", ".join(_exact(row) for row in array) + "]"
 
 
-def _page(graph, walk, finals, names):
+def _page(graph, walk, finals, names, direction):
     narrator = Narrator(walk, names)
     leaf_history = {id(h.tensor): h for h in walk.leaves.values()}
-    for tensor in graph.leaves:  # unnamed leaves: the trace's labels (leaf1, ...)
-        box = graph.boxes[graph.leaf_key[id(tensor)]]
-        if not box.title and id(tensor) in leaf_history:
-            box.title = leaf_history[id(tensor)].label
     steps = walk.steps
     count = len(steps)
 
@@ -173,7 +173,10 @@ def _page(graph, walk, finals, names):
         number = walk.step_of.get(id(node))
         head = f"[{number}] {box.title}" if number else box.title
         lines[key] = [(head, "title")] + ([(box.formula, "note")] if box.formula else [])
-    svg = _svg.render(graph, lines, min_chars, css=_HIGHLIGHT, element_ids=True)
+    svg = _svg.render(
+        graph, lines, min_chars, css=_HIGHLIGHT, element_ids=True, direction=direction
+    )
+    tall = 'data-direction="TB"' in svg[: svg.index(">")]
 
     edge_index = {(e.src, e.dst, e.port): i for i, e in enumerate(graph.edges)}
     data_steps = []
@@ -227,7 +230,8 @@ def _page(graph, walk, finals, names):
     intro = "\n".join(
         [
             narrator.header(),
-            "The forward pass has run: each box shows the tensor an op computed, left to right.",
+            "The forward pass has run: each box shows the tensor an op computed, "
+            + ("top to bottom." if tall else "left to right."),
             f"Backward starts at {root_name} with gradient 1 (the yellow box), and runs",
             f"{count} nodes, each after every node that uses its output.",
             "Press Next (or the right arrow key) to run the first one.",
@@ -235,13 +239,21 @@ def _page(graph, walk, finals, names):
     )
     data = {
         "intro": intro,
+        "root": graph.root,
         "initial": {key: s[0] for key, s in states.items()},
         "steps": data_steps,
         "finals": {walk.leaves[i].label: _plain(g) for i, g in finals.items() if i in walk.leaves},
     }
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     title = f"Backward pass of {escape(root_name)}, step by step"
-    return _TEMPLATE.format(title=title, svg=svg, data=payload, script=_SCRIPT, style=_STYLE)
+    return _TEMPLATE.format(
+        title=title,
+        svg=svg,
+        data=payload,
+        script=_SCRIPT,
+        style=_STYLE,
+        arrangement="tall" if tall else "wide",
+    )
 
 
 _HIGHLIGHT = """
@@ -252,21 +264,61 @@ _HIGHLIGHT = """
 """
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1em 1.5em; color: #1f2328; }
+html, body { height: 100%; margin: 0; }
+body { font-family: system-ui, sans-serif; color: #1f2328; background: #ffffff;
+       display: flex; flex-direction: column; box-sizing: border-box; padding: 0.8em 1.5em; }
 h1 { font-size: 1.25em; margin: 0 0 0.4em 0; }
-.controls { display: flex; gap: 0.6em; align-items: center; margin: 0.5em 0; }
+.controls { display: flex; flex-wrap: wrap; gap: 0.6em; align-items: center; margin: 0.3em 0; }
 button { font-size: 1em; padding: 0.3em 1em; }
-#narration { background: #f6f8fa; border: 1px solid #d0d7de; padding: 0.6em 0.8em;
-             min-height: 7.5em; white-space: pre; overflow-x: auto;
-             font: 13px 'DejaVu Sans Mono', Menlo, Consolas, monospace; }
-#graph { overflow: auto; border: 1px solid #d0d7de; margin-top: 0.6em; }
 .legend { color: #59636e; font-size: 0.9em; }
+/* The words and the picture fill the window: above each other for a wide picture (drawn left
+   to right), side by side for a tall one (top to bottom), so the picture gets the most room. */
+main { flex: 1 1 auto; min-height: 0; display: flex; flex-direction: column; gap: 0.6em; }
+#narration { background: #f6f8fa; border: 1px solid #d0d7de; padding: 0.6em 0.8em; margin: 0;
+             height: 24vh; min-height: 7em; overflow: auto; white-space: pre; flex: none;
+             font: 13px 'DejaVu Sans Mono', Menlo, Consolas, monospace; }
+#graph { flex: 1 1 auto; min-height: 14em; overflow: auto; border: 1px solid #d0d7de;
+         background: #ffffff; }
+#graph svg { display: block; }
+@media (min-width: 800px) {
+  main.tall { flex-direction: row; }
+  main.tall #graph { flex: 0 1 auto; max-width: 62%; min-width: 16em; }
+  main.tall #narration { order: 2; flex: 1 1 0; height: auto; white-space: pre-wrap; }
+}
 """
 
 _SCRIPT = """
 const data = JSON.parse(document.getElementById('data').textContent);
 const total = data.steps.length;
+const graph = document.getElementById('graph');
 let k = 0;
+// The camera. Each step scrolls the picture to centre its boxes: the running node, its output
+// and where its gradients go. When they do not fit in the view together at full size, the
+// picture zooms out for that step (down to half size; below that it centres the running node).
+// "fit in view" shows the whole picture instead.
+const svg = graph.querySelector('svg');
+const natural = [svg.width.baseVal.value, svg.height.baseVal.value];
+function ids(step) { return [step.run, step.current].concat(step.targets); }
+function extent(keys) {  // bounding box of the boxes, in the picture's own pixels
+  const boxes = keys.map(key => document.getElementById(key).getBBox());
+  return {x0: Math.min(...boxes.map(b => b.x)), x1: Math.max(...boxes.map(b => b.x + b.width)),
+          y0: Math.min(...boxes.map(b => b.y)), y1: Math.max(...boxes.map(b => b.y + b.height))};
+}
+function reveal(keys) {
+  const w = graph.clientWidth - 24, h = graph.clientHeight - 24;
+  let e = extent(keys);
+  const fit = document.getElementById('fit').checked;
+  let zoom = Math.min(1, w / (e.x1 - e.x0), h / (e.y1 - e.y0));
+  if (fit) zoom = Math.min(1, w / natural[0], h / natural[1]);
+  else if (zoom < 0.5) {
+    zoom = 0.5;
+    e = extent(keys.slice(0, 1));
+  }
+  svg.style.width = natural[0] * zoom + 'px';
+  svg.style.height = natural[1] * zoom + 'px';
+  graph.scrollLeft = (e.x0 + e.x1) / 2 * zoom - graph.clientWidth / 2;
+  graph.scrollTop = (e.y0 + e.y1) / 2 * zoom - graph.clientHeight / 2;
+}
 function show(n) {
   k = Math.max(0, Math.min(total, n));
   const lines = Object.assign({}, data.initial);
@@ -280,6 +332,7 @@ function show(n) {
     document.querySelectorAll('.' + cls).forEach(e => e.classList.remove(cls));
   }
   let text = data.intro;
+  if (k === 0) reveal([data.root]);  // backward starts there
   if (k > 0) {
     const step = data.steps[k - 1];
     document.getElementById(step.run).classList.add('running');
@@ -287,8 +340,7 @@ function show(n) {
     step.targets.forEach(t => document.getElementById(t).classList.add('target'));
     step.edges.forEach(e => document.getElementById('e' + e).classList.add('flow'));
     text = step.text;
-    const running = document.getElementById(step.run);
-    if (running.scrollIntoView) running.scrollIntoView({block: 'nearest', inline: 'center'});
+    reveal(ids(step));
   }
   document.getElementById('narration').textContent = text;
   document.getElementById('counter').textContent = 'step ' + k + ' of ' + total;
@@ -296,6 +348,8 @@ function show(n) {
   document.getElementById('next').disabled = k === total;
 }
 document.getElementById('next').addEventListener('click', () => show(k + 1));
+document.getElementById('fit').addEventListener('change', () => show(k));
+window.addEventListener('resize', () => show(k));
 document.getElementById('back').addEventListener('click', () => show(k - 1));
 document.addEventListener('keydown', event => {
   if (event.key === 'ArrowRight') { show(k + 1); event.preventDefault(); }
@@ -322,12 +376,15 @@ _TEMPLATE = """<!DOCTYPE html>
 <button id="back" type="button">&#9664; Back</button>
 <button id="next" type="button">Next &#9654;</button>
 <span id="counter"></span>
+<label><input id="fit" type="checkbox"> fit in view</label>
 <span class="legend">keys: &#8592; &#8594; (Home, End) &middot; red: the node running
 &middot; green: where its gradients go &middot; blue: leaves</span>
 </div>
+<main class="{arrangement}">
 <pre id="narration"></pre>
 <div id="graph">
 {svg}</div>
+</main>
 <script type="application/json" id="data">{data}</script>
 <script>{script}</script>
 </body>

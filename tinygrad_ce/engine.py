@@ -8,7 +8,7 @@ reference cycles and is freed by reference counting once the last tensor of it i
 
 Backward (``Tensor.backward``), the whole algorithm:
 
-1. count, for every node, how many nodes consume its output;
+1. count, for every node, how many times its output is used as an input;
 2. hand the output its gradient; run a node's ``backward`` once every consumer has handed it
    a gradient (this is a topological order, found without recursion);
 3. where a node is used twice its gradients are summed; leaves add theirs into ``.grad``.
@@ -243,7 +243,7 @@ def backward_walk(root, grad, retain_graph=False):
     if root.grad_fn is None:  # the root is a leaf itself
         accumulate_into(root, grad)
         return
-    # 1. How many nodes consume each node's output.
+    # 1. How many times each node's output is used as an input (twice by x*x counts twice).
     consumers = {}
     stack = [root.grad_fn]
     while stack:

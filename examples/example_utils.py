@@ -1,13 +1,17 @@
 """The pieces the examples share, so that each example file shows only its data and its model.
 
-- options: ``positive_int``, ``positive_float`` and ``fraction_or_count`` argparse types that refuse
-  nonsense (``--lr inf``, ``--epochs 0``) with a usage error, ``prepare_out_dir`` (``--out``
-  must be a writable folder, checked before training) and ``split_or_usage_error``
-  (``--test-size`` must leave both parts non-empty, checked before training);
+- options: ``positive_int``, ``int_at_least``, ``positive_float``, ``fraction_or_count`` and
+  ``out_folder`` argparse types that refuse nonsense (``--lr inf``, ``--epochs 0``, ``--out ""``)
+  with a usage error, ``prepare_out_dir`` (``--out`` must be a writable folder, and the files
+  the example writes there must not be folders, checked before training) and
+  ``split_or_usage_error`` (``--test-size`` must leave both parts non-empty, checked before
+  training); seeds are any int, negative ones included, as in PyTorch;
 - training: ``Progress`` (one updating line on a terminal, a line per ~10% on a pipe),
-  ``check_loss`` (a non-finite loss stops training), ``save_model`` (refuses non-finite
-  weights, so a diverged run never replaces a good model file) and ``main_guard`` (turns a
-  diverged run into a clear message and exit status 1);
+  ``quiet_float_errors`` (no NumPy overflow warnings while training: a diverging run is reported
+  once, by ``check_loss``), ``check_loss`` (a non-finite loss stops training, naming the
+  settings that may be too large), ``save_model`` (refuses non-finite weights, so a diverged run
+  never replaces a good model file), ``main_guard`` (turns a diverged run into a clear message
+  and exit status 1) and ``run_script`` (``| head`` ends the run quietly, no traceback);
 - results: ``confusion_matrix``, ``format_confusion`` and ``load_matplotlib`` (pictures are
   optional: without matplotlib the examples say how to get them and carry on).
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -42,6 +47,34 @@ def positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return value
+
+
+def int_at_least(minimum, why=""):
+    """argparse type: an int >= ``minimum``; ``why`` (shown in the error) says why."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            reason = f" ({why})" if why else ""
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number >= {minimum}{reason}, got {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def out_folder(text):
+    """argparse type: a folder name; the empty string (which would mean the current folder,
+    by accident) is refused."""
+    if text == "":
+        raise argparse.ArgumentTypeError(
+            "expected a folder, got '' (give a name, or '.' for the current folder)"
+        )
+    return text
 
 
 def positive_float(text):
@@ -84,12 +117,20 @@ def fraction_or_count(text):
     return value
 
 
-def prepare_out_dir(parser, out):
+def prepare_out_dir(parser, out, outputs=()):
     """Create ``--out`` if missing and check that it is a writable folder, before any training.
 
-    Errors become argparse usage errors (exit status 2), so a bad ``--out`` costs no training.
+    ``outputs`` are the names of the files the example will write there (``model.npz``, the
+    pictures): each must be free, or a file that can be replaced (not a folder, not a symbolic
+    link into a missing folder). Errors become argparse usage errors (exit status 2), so a bad
+    ``--out`` costs no training.
     """
     path = Path(out)
+    if path.is_symlink() and not path.exists():
+        parser.error(
+            f"--out {out}: is a symbolic link to {os.readlink(path)}, which does not exist; "
+            f"create that folder or choose another --out"
+        )
     if path.exists() and not path.is_dir():
         parser.error(f"--out {out}: is a file, not a folder")
     try:
@@ -98,7 +139,23 @@ def prepare_out_dir(parser, out):
             pass  # a file can be created there, so nn.save can write its temporary file
     except OSError as error:
         parser.error(f"--out {out}: cannot write there ({error.strerror or error})")
+    for name in outputs:
+        problem = _output_problem(path / name)
+        if problem:
+            parser.error(f"--out {out}: {path / name} {problem}; move it or choose another --out")
     return path
+
+
+def _output_problem(file):
+    """Why ``file`` cannot be written (replaced) at the end of the run, or None."""
+    target = Path(os.path.realpath(file)) if file.is_symlink() else file
+    if target.is_dir():
+        return "is a folder"
+    if file.is_symlink() and not target.parent.is_dir():
+        return f"is a symbolic link to {target}, in a folder that does not exist"
+    if target.exists() and not os.access(target, os.W_OK):
+        return "is a file you may not write to"
+    return None
 
 
 def split_or_usage_error(parser, X, y, size, seed, stratify=True):
@@ -116,13 +173,39 @@ class TrainingDiverged(Exception):
     """The loss or the weights stopped being finite numbers."""
 
 
-def check_loss(value, epoch, step):
-    """Raise TrainingDiverged if the loss ``value`` of this step is not finite."""
+def quiet_float_errors():
+    """A context in which NumPy's floating-point warnings (overflow, invalid value) are silent.
+
+    Training that diverges overflows long before the loss becomes NaN; without this, NumPy
+    would print a RuntimeWarning per overflowing operation before ``check_loss`` explains it.
+    """
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
+def suspects(momentum=0.0, weight_decay=0.0):
+    """The settings that can make training diverge, for ``check_loss``'s message: the learning
+    rate, and the momentum and weight decay when they are used."""
+    names = ["learning rate"]
+    names += ["momentum"] if momentum else []
+    names += ["weight decay"] if weight_decay else []
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+def check_loss(value, epoch, step, settings="learning rate"):
+    """Raise TrainingDiverged if the loss ``value`` of this step is not finite.
+
+    ``settings`` names what may be too large (see ``suspects``).
+    """
     if not math.isfinite(value):
         raise TrainingDiverged(
             f"training stopped at epoch {epoch}, step {step}: the loss is {value}; the weights "
-            f"blew up (is the learning rate, or the weight decay, too large?)"
+            f"blew up (is the {settings} too large?)"
         )
+
+
+def plural(count, word):
+    """``"1 epoch"``, ``"3 epochs"``."""
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def save_model(model, path):
@@ -145,6 +228,23 @@ def main_guard(run, model_path):
         state = "left unchanged" if Path(model_path).exists() else "not written"
         print(f"error: {error}\nno model saved: {model_path} {state}", file=sys.stderr)
         sys.exit(EXIT_DIVERGED)
+
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader went away
+
+
+def run_script(main):
+    """Run ``main()`` as a command. When the reader of stdout goes away (``| head``), stop
+    quietly, as other command-line tools do, instead of printing a BrokenPipeError traceback."""
+    try:
+        main()
+        sys.stdout.flush()  # here, inside the try: a closed pipe fails now, not at exit
+    except BrokenPipeError:
+        # Python flushes stdout once more at exit, which would fail again ("Exception ignored");
+        # point the file descriptor at devnull so that last flush succeeds.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_BROKEN_PIPE)
 
 
 class Progress:

@@ -40,18 +40,24 @@ from example_utils import (  # noqa: E402
     PLOTS_MISSING,
     Progress,
     check_loss,
+    int_at_least,
     load_matplotlib,
     main_guard,
     non_negative_float,
+    out_folder,
+    plural,
     positive_float,
     positive_int,
     prepare_out_dir,
+    quiet_float_errors,
+    run_script,
     save_model,
 )
 
 from tinygrad_ce import functional as F  # noqa: E402
 from tinygrad_ce import nn, no_grad, optim  # noqa: E402
 from tinygrad_ce.datasets import make_spiral  # noqa: E402
+from tinygrad_ce.seeding import generator_from  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -69,9 +75,9 @@ def parse_args(argv=None):
     add("--lr", type=positive_float, default=0.01, help="Adam learning rate (default: %(default)s)")
     add(
         "--n-per-class",
-        type=positive_int,
+        type=int_at_least(2, "an arm of one point is the origin, the same for every class"),
         default=100,
-        help="points per spiral arm (default: %(default)s)",
+        help="points per spiral arm, at least 2 (default: %(default)s)",
     )
     add(
         "--noise",
@@ -79,10 +85,16 @@ def parse_args(argv=None):
         default=0.2,
         help="standard deviation of the noise on the angle, radians (default: %(default)s)",
     )
-    add("--data-seed", type=int, default=0, help="seeds the data (default: %(default)s)")
-    add("--seed", type=int, default=0, help="seeds the initialisation (default: %(default)s)")
+    add("--data-seed", type=int, default=0, help="seeds the data, any int (default: %(default)s)")
+    add(
+        "--seed",
+        type=int,
+        default=0,
+        help="seeds the initialisation, any int (default: %(default)s)",
+    )
     add(
         "--out",
+        type=out_folder,
         default=os.path.join("runs", "spiral"),
         help="folder for model.npz and the picture, created if missing (default: %(default)s)",
     )
@@ -98,29 +110,32 @@ def predict(model, X):
 def fit(model, X, y, epochs, lr, progress=None):
     """Full-batch Adam on the cross-entropy; stops (TrainingDiverged) on a non-finite loss."""
     optimizer = optim.Adam(model.parameters(), lr=lr)
-    for epoch in range(1, epochs + 1):
-        loss = F.cross_entropy(model(X), y)
-        check_loss(loss.item(), epoch, 1)  # before the step: never apply a NaN gradient
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if progress is not None:
-            accuracy = np.mean(predict(model, X) == y)
-            progress.update(epoch, f"loss {loss.item():.4f}  train acc {100 * accuracy:5.1f}%")
+    with quiet_float_errors():  # a diverging run is reported once, by check_loss
+        for epoch in range(1, epochs + 1):
+            loss = F.cross_entropy(model(X), y)
+            check_loss(loss.item(), epoch, 1)  # before the step: never apply a NaN gradient
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if progress is not None:
+                accuracy = np.mean(predict(model, X) == y)
+                progress.update(epoch, f"loss {loss.item():.4f}  train acc {100 * accuracy:5.1f}%")
     return model
 
 
 def train(parser, args):
-    out = prepare_out_dir(parser, args.out)  # before training: a bad --out costs nothing
+    pictures = [] if args.no_plots else ["decision_regions.png"]
+    # Before training: a bad --out costs nothing.
+    out = prepare_out_dir(parser, args.out, ["model.npz", *pictures])
     X, y = make_spiral(args.n_per_class, noise=args.noise, seed=args.data_seed)
     X = X.astype(np.float32)
-    rng = np.random.default_rng(args.seed)
+    rng = generator_from(args.seed)  # any int, negative ones too (as torch.manual_seed)
     model = nn.Sequential(
         nn.Linear(2, args.hidden, rng=rng), nn.ReLU(), nn.Linear(args.hidden, 3, rng=rng)
     )
     print(
         f"training a 2-{args.hidden}-3 MLP on the {len(y)}-point spiral (noise {args.noise:g}); "
-        f"full-batch Adam lr={args.lr:g}, {args.epochs} epochs, seed {args.seed}, "
+        f"full-batch Adam lr={args.lr:g}, {plural(args.epochs, 'epoch')}, seed {args.seed}, "
         f"data seed {args.data_seed}"
     )
     fit(model, X, y, args.epochs, args.lr, Progress(args.epochs))
@@ -202,4 +217,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

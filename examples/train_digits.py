@@ -47,16 +47,22 @@ from example_utils import (  # noqa: E402
     load_matplotlib,
     main_guard,
     non_negative_float,
+    out_folder,
+    plural,
     positive_float,
     positive_int,
     prepare_out_dir,
+    quiet_float_errors,
+    run_script,
     save_model,
     split_or_usage_error,
+    suspects,
 )
 
 from tinygrad_ce import functional as F  # noqa: E402
 from tinygrad_ce import nn, no_grad, optim  # noqa: E402
 from tinygrad_ce.datasets import Standardizer, iterate_minibatches, load_digits  # noqa: E402
+from tinygrad_ce.seeding import generator_from  # noqa: E402
 
 SPLIT_NOTE = """\
 The split: --split-seed picks which 360 digits are held out. One mistake costs 0.28 points.
@@ -94,10 +100,15 @@ def parse_args(argv=None):
         default=0.2,
         help="fraction (or number) of digits held out, stratified (default: %(default)s)",
     )
-    add("--seed", type=int, default=0, help="seeds initialisation and batches (default: 0)")
-    add("--split-seed", type=int, default=2, help="seeds the split; see below (default: 2)")
+    add(
+        "--seed", type=int, default=0, help="seeds initialisation and batches, any int (default: 0)"
+    )
+    add(
+        "--split-seed", type=int, default=2, help="seeds the split, any int; see below (default: 2)"
+    )
     add(
         "--out",
+        type=out_folder,
         default=os.path.join("runs", "digits"),
         help="folder for model.npz and the picture, created if missing (default: %(default)s)",
     )
@@ -130,7 +141,9 @@ def fold_standardization(model, scaler, hidden):
 
 
 def train(parser, args):
-    out = prepare_out_dir(parser, args.out)  # before training: a bad --out costs nothing
+    pictures = [] if args.no_plots else ["misclassified.png"]
+    # Before training: a bad --out costs nothing.
+    out = prepare_out_dir(parser, args.out, ["model.npz", *pictures])
     X, y, _, digit_names = load_digits()
     X_train, X_test, y_train, y_test = split_or_usage_error(
         parser, X, y, args.test_size, args.split_seed
@@ -139,34 +152,37 @@ def train(parser, args):
     Xs_train = scaler.transform(X_train).astype(np.float32)
     Xs_test = scaler.transform(X_test).astype(np.float32)
 
-    rng = np.random.default_rng(args.seed)
+    rng = generator_from(args.seed)  # any int, negative ones too (as torch.manual_seed)
     model = build_model(args.hidden, rng)
     optimizer = optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     print(
         f"training a 64-{args.hidden}-10 MLP on {len(y_train)} digits, testing on "
         f"{len(y_test)}; Adam lr={args.lr:g}, weight decay {args.weight_decay:g}, "
-        f"batch size {args.batch_size}, {args.epochs} epochs, seed {args.seed}, "
+        f"batch size {args.batch_size}, {plural(args.epochs, 'epoch')}, seed {args.seed}, "
         f"split seed {args.split_seed}"
     )
 
     progress = Progress(args.epochs)
-    for epoch in range(1, args.epochs + 1):
-        losses = []
-        batches = iterate_minibatches(Xs_train, y_train, args.batch_size, seed=rng)
-        for step, (X_batch, y_batch) in enumerate(batches, start=1):
-            loss = F.cross_entropy(model(X_batch), y_batch)
-            losses.append(loss.item())
-            check_loss(losses[-1], epoch, step)  # before the step: never apply a NaN gradient
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        train_acc = np.mean(predict(model, Xs_train) == y_train)
-        test_acc = np.mean(predict(model, Xs_test) == y_test)
-        progress.update(
-            epoch,
-            f"loss {np.mean(losses):.4f}  train acc {100 * train_acc:5.1f}%  "
-            f"test acc {100 * test_acc:5.1f}%",
-        )
+    settings = suspects(weight_decay=args.weight_decay)
+    with quiet_float_errors():  # a diverging run is reported once, by check_loss
+        for epoch in range(1, args.epochs + 1):
+            losses = []
+            batches = iterate_minibatches(Xs_train, y_train, args.batch_size, seed=rng)
+            for step, (X_batch, y_batch) in enumerate(batches, start=1):
+                loss = F.cross_entropy(model(X_batch), y_batch)
+                losses.append(loss.item())
+                # Before the step: never apply a NaN gradient.
+                check_loss(losses[-1], epoch, step, settings)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            train_acc = np.mean(predict(model, Xs_train) == y_train)
+            test_acc = np.mean(predict(model, Xs_test) == y_test)
+            progress.update(
+                epoch,
+                f"loss {np.mean(losses):.4f}  train acc {100 * train_acc:5.1f}%  "
+                f"test acc {100 * test_acc:5.1f}%",
+            )
     train_seconds = time.perf_counter() - START
 
     predicted = predict(model, Xs_test)
@@ -230,4 +246,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -58,16 +58,22 @@ from example_utils import (  # noqa: E402
     load_matplotlib,
     main_guard,
     non_negative_float,
+    out_folder,
+    plural,
     positive_float,
     positive_int,
     prepare_out_dir,
+    quiet_float_errors,
+    run_script,
     save_model,
     split_or_usage_error,
+    suspects,
 )
 
 from tinygrad_ce import functional as F  # noqa: E402
 from tinygrad_ce import nn, no_grad, optim  # noqa: E402
 from tinygrad_ce.datasets import Standardizer, iterate_minibatches, load_iris  # noqa: E402
+from tinygrad_ce.seeding import generator_from  # noqa: E402
 
 DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
 
@@ -132,16 +138,17 @@ def parse_args(argv=None):
         "--seed",
         type=int,
         default=0,
-        help="seeds the initialisation and the mini-batch order (default: %(default)s)",
+        help="seeds the initialisation and the mini-batch order, any int (default: %(default)s)",
     )
     add(
         "--split-seed",
         type=int,
         default=3,
-        help="seeds the stratified train/test split; see below (default: %(default)s)",
+        help="seeds the stratified train/test split, any int; see below (default: %(default)s)",
     )
     add(
         "--out",
+        type=out_folder,
         default=os.path.join("runs", "iris"),
         help="folder for model.npz and the plots, created if missing; must be a folder you "
         "can write to (default: %(default)s)",
@@ -187,37 +194,43 @@ def fit(model, args, rng, train_data, test_data, progress=None):
     """
     X_train, y_train = train_data
     optimizer = build_optimizer(args, model.parameters())
+    momentum = args.momentum if args.optimizer == "sgd" else 0.0
+    settings = suspects(momentum=momentum, weight_decay=args.weight_decay)
     history = []
-    for epoch in range(1, args.epochs + 1):
-        batches = iterate_minibatches(X_train, y_train, args.batch_size, seed=rng)
-        for step, (X_batch, y_batch) in enumerate(batches, start=1):
-            loss = F.cross_entropy(model(X_batch), y_batch)
-            check_loss(loss.item(), epoch, step)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        train_loss, train_acc, _ = evaluate(model, *train_data)
-        test_loss, test_acc, _ = evaluate(model, *test_data)
-        check_loss(train_loss, epoch, step)  # the last step may have broken the weights
-        record = dict(
-            epoch=epoch,
-            train_loss=train_loss,
-            test_loss=test_loss,
-            train_acc=train_acc,
-            test_acc=test_acc,
-        )
-        history.append(record)
-        if progress is not None:
-            progress.update(
-                epoch,
-                f"loss {train_loss:.4f}  train acc {100 * train_acc:5.1f}%  "
-                f"test acc {100 * test_acc:5.1f}%",
+    with quiet_float_errors():  # a diverging run is reported once, by check_loss
+        for epoch in range(1, args.epochs + 1):
+            batches = iterate_minibatches(X_train, y_train, args.batch_size, seed=rng)
+            for step, (X_batch, y_batch) in enumerate(batches, start=1):
+                loss = F.cross_entropy(model(X_batch), y_batch)
+                check_loss(loss.item(), epoch, step, settings)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            train_loss, train_acc, _ = evaluate(model, *train_data)
+            test_loss, test_acc, _ = evaluate(model, *test_data)
+            # The last step may have broken the weights.
+            check_loss(train_loss, epoch, step, settings)
+            record = dict(
+                epoch=epoch,
+                train_loss=train_loss,
+                test_loss=test_loss,
+                train_acc=train_acc,
+                test_acc=test_acc,
             )
+            history.append(record)
+            if progress is not None:
+                progress.update(
+                    epoch,
+                    f"loss {train_loss:.4f}  train acc {100 * train_acc:5.1f}%  "
+                    f"test acc {100 * test_acc:5.1f}%",
+                )
     return history
 
 
 def train(parser, args):
-    out = prepare_out_dir(parser, args.out)  # before training: a bad --out costs nothing
+    pictures = [] if args.no_plots else ["curves.png", "decision_regions.png"]
+    # Before training: a bad --out costs nothing.
+    out = prepare_out_dir(parser, args.out, ["model.npz", *pictures])
     X, y, feature_names, target_names = load_iris()
     X_train, X_test, y_train, y_test = split_or_usage_error(
         parser, X, y, args.test_size, args.split_seed
@@ -226,12 +239,12 @@ def train(parser, args):
     Xs_train = scaler.transform(X_train).astype(np.float32)
     Xs_test = scaler.transform(X_test).astype(np.float32)
 
-    rng = np.random.default_rng(args.seed)
+    rng = generator_from(args.seed)  # any int, negative ones too (as torch.manual_seed)
     model = build_model(args.model, args.hidden, rng)
     print(
         f"training {args.model} on {len(y_train)} iris samples, testing on {len(y_test)}; "
         f"{args.optimizer} lr={args.lr:g}, batch size {args.batch_size}, "
-        f"{args.epochs} epochs, seed {args.seed}, split seed {args.split_seed}"
+        f"{plural(args.epochs, 'epoch')}, seed {args.seed}, split seed {args.split_seed}"
     )
     history = fit(model, args, rng, (Xs_train, y_train), (Xs_test, y_test), Progress(args.epochs))
     train_seconds = time.perf_counter() - START
@@ -255,12 +268,12 @@ def train(parser, args):
             # The second model, on the two plotted features: same kind, settings and seed.
             petal = PETAL
             petal_model = build_model(
-                args.model, args.hidden, np.random.default_rng(args.seed), in_features=2
+                args.model, args.hidden, generator_from(args.seed), in_features=2
             )
             fit(
                 petal_model,
                 args,
-                np.random.default_rng(args.seed),
+                generator_from(args.seed),
                 (Xs_train[:, petal], y_train),
                 (Xs_test[:, petal], y_test),
             )
@@ -391,4 +404,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

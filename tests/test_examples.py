@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +150,25 @@ DIVERGING = [
 ]
 
 
+# What each diverging run's message names as possibly too large (the settings in use).
+SUSPECTS = {
+    ("train_iris.py", "--lr"): "learning rate or momentum",  # SGD, momentum 0.9, no decay
+    ("train_iris.py", "--weight-decay"): "learning rate, momentum or weight decay",
+    ("train_digits.py", "--lr"): "learning rate or weight decay",  # Adam, weight decay 1e-3
+    ("train_digits.py", "--weight-decay"): "learning rate or weight decay",
+    ("spiral.py", "--lr"): "learning rate too large",
+}
+
+
+def run_main_recording_warnings(example, *args, capsys):
+    """``run_main``, and the warnings raised meanwhile (pytest would otherwise swallow them;
+    run as a command, they would reach stderr)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status, output, err = run_main(example, *args, capsys=capsys)
+    return status, output, err, [str(w.message) for w in caught]
+
+
 @pytest.mark.parametrize(("example", "option"), DIVERGING)
 def test_a_diverging_run_stops_and_keeps_the_existing_model(example, option, tmp_path, capsys):
     model_path = tmp_path / "model.npz"
@@ -156,11 +176,13 @@ def test_a_diverging_run_stops_and_keeps_the_existing_model(example, option, tmp
     mtime = model_path.stat().st_mtime_ns
 
     # A finite value so large that the weights overflow to inf: the loss turns NaN.
-    status, _, err = run_main(
+    status, _, err, caught = run_main_recording_warnings(
         example, option, "1e300", "--epochs", "3", "--out", str(tmp_path), capsys=capsys
     )
     assert status == 1, err
+    assert caught == []  # no NumPy overflow warnings before the message
     assert re.search(r"training stopped at epoch [12], step \d+: the loss is nan", err), err
+    assert f"(is the {SUSPECTS[example, option]}" in err
     assert f"no model saved: {model_path} left unchanged" in err
     assert model_path.read_bytes() == b"the model of an earlier, good run"
     assert model_path.stat().st_mtime_ns == mtime
@@ -259,6 +281,11 @@ def test_option_types():
     assert utils.non_negative_float("0") == 0.0
     assert utils.fraction_or_count("0.25") == 0.25
     assert utils.fraction_or_count("30") == 30 and isinstance(utils.fraction_or_count("30"), int)
+    assert utils.int_at_least(2)("2") == 2 and utils.out_folder(".") == "."
+    assert utils.suspects() == "learning rate"
+    assert utils.suspects(momentum=0.9) == "learning rate or momentum"
+    assert utils.suspects(0.9, 1e-4) == "learning rate, momentum or weight decay"
+    assert utils.plural(1, "epoch") == "1 epoch" and utils.plural(0, "epoch") == "0 epochs"
     for parse, text in [
         (utils.positive_int, "0"),
         (utils.positive_int, "2.5"),
@@ -268,6 +295,9 @@ def test_option_types():
         (utils.non_negative_float, "nan"),
         (utils.fraction_or_count, "1.0"),
         (utils.fraction_or_count, "abc"),
+        (utils.int_at_least(2), "1"),
+        (utils.int_at_least(2), "two"),
+        (utils.out_folder, ""),
     ]:
         with pytest.raises(argparse.ArgumentTypeError, match=re.escape(repr(text))):
             parse(text)
@@ -281,3 +311,138 @@ def test_help_of_each_example(capsys):
             assert option in output
     _, output, _ = run_main("train_digits.py", "--help", capsys=capsys)
     assert "split seed 2, scores" in output.replace("\n", " ")
+
+
+def test_momentum_two_diverges_with_one_message_naming_the_momentum(tmp_path, capsys):
+    status, _, err, caught = run_main_recording_warnings(
+        "train_iris.py", "--momentum", "2", "--no-plots", "--out", str(tmp_path), capsys=capsys
+    )
+    assert status == 1
+    assert caught == []
+    assert err.startswith("error: training stopped at epoch"), err  # nothing printed before it
+    assert "the loss is inf" in err or "the loss is nan" in err
+    assert "(is the learning rate or momentum too large?)" in err
+    assert "model.npz not written" in err
+    with_adam = run_main_recording_warnings(
+        "train_iris.py", "--optimizer", "adam", "--lr", "1e300", "--epochs", "2", "--out",
+        str(tmp_path), capsys=capsys,
+    )  # fmt: skip
+    assert "(is the learning rate too large?)" in with_adam[2]  # Adam takes no momentum
+
+
+OUTPUTS = {  # what each example writes into --out (pictures only with matplotlib)
+    "train_iris.py": ["model.npz", "curves.png", "decision_regions.png"],
+    "train_digits.py": ["model.npz", "misclassified.png"],
+    "spiral.py": ["model.npz", "decision_regions.png"],
+}
+
+
+@pytest.mark.parametrize(
+    ("example", "name"), [(e, n) for e, names in sorted(OUTPUTS.items()) for n in names]
+)
+def test_a_folder_in_the_way_of_an_output_is_a_usage_error_before_training(
+    example, name, tmp_path, capsys
+):
+    (tmp_path / name).mkdir()
+    status, output, err = run_main(example, "--out", str(tmp_path), capsys=capsys)
+    assert status == 2
+    assert f"--out {tmp_path}: {tmp_path / name} is a folder" in err
+    assert "epoch" not in output
+    if name != "model.npz":  # without pictures, a folder of a picture's name is in nobody's way
+        args = QUICK[example][0]
+        status, _, err = run_main(
+            example, *args, "--no-plots", "--out", str(tmp_path), capsys=capsys
+        )
+        assert status == 0, err
+        assert (tmp_path / "model.npz").is_file() and (tmp_path / name).is_dir()
+
+
+def test_a_model_file_linked_into_a_missing_folder_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "model.npz").symlink_to(tmp_path / "gone" / "model.npz")
+    status, output, err = run_main("spiral.py", "--out", str(tmp_path), capsys=capsys)
+    assert status == 2
+    assert "model.npz is a symbolic link to" in err and "folder that does not exist" in err
+    assert "epoch" not in output
+
+
+@pytest.mark.parametrize("example", sorted(QUICK))
+def test_an_empty_out_is_a_usage_error(example, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, output, err = run_main(example, "--out", "", capsys=capsys)
+    assert status == 2
+    assert "epoch" not in output
+    assert "argument --out: expected a folder, got ''" in err
+    assert os.listdir(tmp_path) == []  # nothing written to the current folder
+
+
+def test_a_dangling_symlink_as_out_is_a_usage_error_naming_its_target(tmp_path, capsys):
+    link = tmp_path / "runs"
+    link.symlink_to(tmp_path / "missing" / "folder")
+    status, output, err = run_main("spiral.py", "--out", str(link), capsys=capsys)
+    assert status == 2
+    assert f"--out {link}: is a symbolic link to {tmp_path / 'missing' / 'folder'}" in err
+    assert "which does not exist" in err and "File exists" not in err
+    assert "epoch" not in output
+
+
+def test_spiral_needs_two_points_per_arm(tmp_path, capsys):
+    status, _, err = run_main("spiral.py", "--n-per-class", "1", capsys=capsys)
+    assert status == 2
+    assert "argument --n-per-class: expected a whole number >= 2" in err and "'1'" in err
+    status, output, err = run_main(
+        "spiral.py", "--n-per-class", "2", "--epochs", "1", "--no-plots", "--out",
+        str(tmp_path), capsys=capsys,
+    )  # fmt: skip
+    assert status == 0, err
+    assert accuracy(output, "training accuracy:")[2] == 6  # 2 points on each of the 3 arms
+
+
+@pytest.mark.parametrize("example", sorted(QUICK))
+def test_one_epoch_is_singular(example, tmp_path, capsys):
+    for epochs, words in (("1", "1 epoch,"), ("2", "2 epochs,")):
+        status, output, err = run_main(
+            example, "--epochs", epochs, "--no-plots", "--out", str(tmp_path), capsys=capsys
+        )
+        assert status == 0, err
+        assert words in output.splitlines()[0], output
+
+
+@pytest.mark.parametrize("example", sorted(QUICK))
+def test_negative_seeds_work_as_in_pytorch(example, tmp_path, capsys):
+    seeds = ["--seed", "-1"] + (["--data-seed", "-7"] if example == "spiral.py" else [])
+    seeds += [] if example == "spiral.py" else ["--split-seed", "-1"]
+    args = [*QUICK[example][0], "--no-plots", "--out", str(tmp_path)]
+    status, output, err = run_main(example, *args, *seeds, capsys=capsys)
+    assert status == 0, err
+    assert "seed -1" in output.splitlines()[0]
+    # A negative seed n is n % 2**64, as torch.manual_seed reads it: the same run.
+    unsigned = [str(int(v) % 2**64) if re.fullmatch(r"-\d+", v) else v for v in seeds]
+    status, again, err = run_main(example, *args, *unsigned, capsys=capsys)
+    assert status == 0, err
+    assert results(output) == results(again)
+
+
+def results(output):
+    """The lines of a run's output that depend on the seeds (not on the timing or the echo)."""
+    return [
+        line
+        for line in output.splitlines()[1:]
+        if not line.startswith(("wall time", "model saved"))
+    ]
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path):
+    # `python examples/spiral.py | head -1`: the pipe is closed before the example writes.
+    command = [sys.executable, str(EXAMPLES / "spiral.py"), "--epochs", "3", "--no-plots"]
+    process = subprocess.Popen(
+        [*command, "--out", str(tmp_path)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()
+    err = process.stderr.read()
+    process.stderr.close()
+    process.wait(timeout=120)
+    assert process.returncode == 141, err  # 128 + SIGPIPE, as a shell reports for `head`
+    assert err == b"", err.decode()  # no BrokenPipeError traceback, no "Exception ignored"

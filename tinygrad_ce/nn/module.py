@@ -147,15 +147,14 @@ def _check_free(module, name, kind, method):
         )
 
 
-def _wrong_value(name, value, kind):
+def _wrong_value(module, name, value, kind):
     expected = "nn.Parameter or None" if kind == "parameter" else "nn.Module or None"
     slot = "parameter" if kind == "parameter" else "child module"
     hint = ""
     if kind == "parameter" and isinstance(value, Tensor):
-        hint = (
-            f"; to change its values assign module.{name}.data, to make it a new weight wrap it "
-            f"(nn.Parameter(...))"
-        )
+        hint = "; to make it a weight wrap it (nn.Parameter(...))"
+        if vars(module).get(name) is not None:
+            hint = f"; to change its values assign module.{name}.data" + hint.replace(";", ",")
     return TypeError(
         f"cannot assign '{type(value).__name__}' as {slot} '{name}' ({expected} expected){hint}"
     )
@@ -253,10 +252,10 @@ class Module:
         elif isinstance(value, Module):
             _check_name(self, name, "module")
             if kind == "parameter":
-                raise _wrong_value(name, value, kind)
+                raise _wrong_value(self, name, value, kind)
             kind = "module"
         elif value is not None and kind is not None:
-            raise _wrong_value(name, value, kind)
+            raise _wrong_value(self, name, value, kind)
         _store(self, name, value, kind)
 
     def __delattr__(self, name):

@@ -17,7 +17,8 @@ CONTRACT = {
     "tinygrad_ce": (
         "Tensor Function no_grad gradcheck GradcheckError functional nn optim datasets data viz "
         "manual_seed zeros ones full zeros_like ones_like arange randn rand tensor from_numpy "
-        "jacobian cat stack maximum minimum clip where full_like"
+        "jacobian cat stack maximum minimum clip where full_like enable_grad set_grad_enabled "
+        "is_grad_enabled eye linspace randint randperm allclose"
     ).split(),
     "tinygrad_ce.functional": (
         "softmax log_softmax logsumexp one_hot nll_loss cross_entropy "
@@ -47,7 +48,9 @@ TENSOR_SURFACE = (
     "masked_fill remainder sign floor ceil round trunc tan log2 rsqrt all any argmin argmax isnan "
     "isinf isfinite float double long int bool to squeeze unsqueeze view flatten numel dim "
     "__add__ __sub__ __mul__ __truediv__ __neg__ __pow__ __matmul__ __getitem__ __mod__ "
-    "__floordiv__ __eq__ __lt__"
+    "__floordiv__ __eq__ __lt__ t permute clone contiguous pow mul add sub div eq ne lt le gt ge "
+    "softmax log_softmax requires_grad_ is_floating_point new_zeros new_ones new_full clamp_min "
+    "clamp_max"
 ).split()
 
 SIGNATURES = {

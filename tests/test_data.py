@@ -167,6 +167,25 @@ def test_bad_arguments_are_rejected():
         DataLoader(TensorDataset(X), collate_fn=3)
 
 
+def test_num_workers_0_runs_in_this_process_as_without_it():
+    plain = DataLoader(TensorDataset(X, Y), batch_size=3, shuffle=True, generator=4)
+    zero = DataLoader(TensorDataset(X, Y), batch_size=3, shuffle=True, generator=4, num_workers=0)
+    assert rows(zero) == rows(plain)
+    assert rows(DataLoader(TensorDataset(X, Y), batch_size=4, num_workers=np.int64(0))) == [
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+        [8, 9],
+    ]
+
+
+@pytest.mark.parametrize("num_workers", [1, 2, -1, True, "2"])
+def test_other_num_workers_are_rejected_naming_the_value(num_workers):
+    with pytest.raises(
+        ValueError, match=r"in this process.*num_workers=" + re.escape(repr(num_workers))
+    ):
+        DataLoader(TensorDataset(X), num_workers=num_workers)
+
+
 # --------------------------------------------------------------------------- other data sets
 
 

@@ -17,18 +17,24 @@ array([2., 4.], dtype=float32)
 
 from tinygrad_ce import data, datasets, functional, nn, optim, viz
 from tinygrad_ce.constructors import (
+    allclose,
     arange,
+    eye,
     from_numpy,
     full,
+    linspace,
     ones,
     ones_like,
     rand,
+    randint,
     randn,
+    randperm,
     tensor,
     zeros,
     zeros_like,
 )
 from tinygrad_ce.engine import Function, Tensor, is_grad_enabled, no_grad
+from tinygrad_ce.grad_mode import enable_grad, set_grad_enabled
 from tinygrad_ce.gradcheck import GradcheckError, gradcheck, jacobian
 from tinygrad_ce.seeding import manual_seed
 from tinygrad_ce.tensor_methods import (
@@ -49,12 +55,15 @@ __all__ = [
     "Function",
     "GradcheckError",
     "Tensor",
+    "allclose",
     "arange",
     "cat",
     "clamp",
     "clip",
     "data",
     "datasets",
+    "enable_grad",
+    "eye",
     "from_numpy",
     "full",
     "full_like",
@@ -62,6 +71,7 @@ __all__ = [
     "gradcheck",
     "is_grad_enabled",
     "jacobian",
+    "linspace",
     "manual_seed",
     "maximum",
     "minimum",
@@ -71,7 +81,10 @@ __all__ = [
     "ones_like",
     "optim",
     "rand",
+    "randint",
     "randn",
+    "randperm",
+    "set_grad_enabled",
     "stack",
     "tensor",
     "trace",

@@ -1,11 +1,13 @@
 """Tensor constructors with PyTorch's names and default dtypes: ``zeros``, ``ones``, ``full``,
-``zeros_like``, ``ones_like``, ``arange``, ``randn``, ``rand``, ``tensor``, ``from_numpy``
-(``full_like`` lives with the Tensor methods).
+``zeros_like``, ``ones_like``, ``arange``, ``eye``, ``linspace``, ``randn``, ``rand``,
+``randint``, ``randperm``, ``tensor``, ``from_numpy`` (``full_like`` lives with the Tensor
+methods); and ``allclose``, PyTorch's test of two tensors' closeness.
 
 Sizes are given as separate ints or one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``). Floating
 results are float32 unless ``dtype`` says otherwise, as PyTorch's default dtype; ``full`` and
-``arange`` take the dtype from their numbers (ints give int64, bools bool). ``randn`` and
-``rand`` draw from ``tinygrad_ce.seeding.default_generator()`` unless given ``generator=`` (a
+``arange`` take the dtype from their numbers (ints give int64, bools bool); ``randint`` and
+``randperm`` give int64. ``randn``, ``rand``, ``randint`` and ``randperm`` draw from
+``tinygrad_ce.seeding.default_generator()`` unless given ``generator=`` (a
 ``numpy.random.Generator`` or an int seed), so ``tg.manual_seed(n)`` makes them reproducible.
 """
 
@@ -20,13 +22,18 @@ from tinygrad_ce.seeding import generator_from
 from tinygrad_ce.tensor_methods import as_array, full_like
 
 __all__ = [
+    "allclose",
     "arange",
+    "eye",
     "from_numpy",
     "full",
+    "linspace",
     "ones",
     "ones_like",
     "rand",
+    "randint",
     "randn",
+    "randperm",
     "tensor",
     "zeros",
     "zeros_like",
@@ -122,6 +129,45 @@ def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):
     return Tensor(values.astype(dtype), requires_grad=requires_grad)
 
 
+def eye(n, m=None, *, dtype=None, requires_grad=False):
+    """The ``n`` x ``m`` identity matrix (``m = n`` by default; float32 unless ``dtype`` is
+    given), as ``torch.eye``.
+
+    >>> eye(2, 3)
+    Tensor([[1., 0., 0.],
+            [0., 1., 0.]])
+    """
+    n, m = _size((n, n if m is None else m), "eye")
+    return Tensor(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (float32 unless
+    ``dtype`` is given, also for int ends, as ``torch.linspace``).
+
+    Computed in float64 as PyTorch lays them out, the first half from ``start`` and the second
+    from ``end`` (so both ends are exact), then rounded to ``dtype`` (an integer dtype
+    truncates, as PyTorch's).
+
+    >>> linspace(0, 1, 5)
+    Tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    >>> linspace(0, 10, 5, dtype=np.int64)
+    Tensor([ 0,  2,  5,  7, 10])
+    """
+    steps = operator.index(steps)
+    if steps < 0:
+        raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
+    start, end = float(start), float(end)
+    index = np.arange(steps, dtype=np.float64)
+    if steps > 1:
+        step = (end - start) / (steps - 1)
+        from_end = end - step * (steps - 1 - index)
+        values = np.where(index < steps // 2, start + step * index, from_end)
+    else:
+        values = np.full(steps, start)
+    return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
+
+
 def randn(*size, generator=None, dtype=None, requires_grad=False):
     """Samples of the standard normal distribution (float32 unless ``dtype`` is given).
 
@@ -147,6 +193,44 @@ def rand(*size, generator=None, dtype=None, requires_grad=False):
     size = _size(size, "rand")
     values = generator_from(generator).random(size)
     return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, requires_grad=False):
+    """Integers drawn uniformly from [low, high) in a tensor of ``size`` (a tuple), int64 unless
+    ``dtype`` is given, as ``torch.randint``: ``randint(low, high, size)`` or
+    ``randint(high, size)``.
+
+    >>> x = randint(3, 7, (1000,), generator=0)
+    >>> x.dtype, int(x.min()), int(x.max())
+    (dtype('int64'), 3, 6)
+    >>> randint(10, (2, 2)).shape
+    (2, 2)
+    """
+    if size is None and high is not None and isinstance(high, tuple | list):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
+    if not isinstance(size, tuple | list):
+        raise TypeError(f"randint: size must be a tuple of ints, e.g. (3,), got {size!r}")
+    size = _size((size,), "randint")
+    low, high = operator.index(low), operator.index(high)
+    if low >= high:
+        raise ValueError(f"randint: low must be less than high, got low={low} >= high={high}")
+    values = generator_from(generator).integers(low, high, size, dtype=np.int64)
+    dtype = np.int64 if dtype is None else dtype
+    return Tensor(values.astype(dtype), requires_grad=requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, requires_grad=False):
+    """A random permutation of 0 .. n - 1, int64 unless ``dtype`` is given (``torch.randperm``).
+
+    >>> sorted(randperm(5, generator=0).tolist())
+    [0, 1, 2, 3, 4]
+    """
+    (n,) = _size((n,), "randperm")
+    values = generator_from(generator).permutation(n)
+    dtype = np.int64 if dtype is None else dtype
+    return Tensor(values.astype(dtype), requires_grad=requires_grad)
 
 
 def tensor(data, *, dtype=None, requires_grad=False):
@@ -175,3 +259,25 @@ def from_numpy(array):
             f"from_numpy: Tensor data must be boolean, integer or floating, got {array.dtype}"
         )
     return Tensor._make(array, None)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether |input - other| <= atol + rtol * |other| for every element (after broadcasting),
+    as ``torch.allclose``: a Python bool. Infinities of one sign are close; NaNs only with
+    ``equal_nan=True``. Tensors, NumPy arrays and numbers all work; unlike PyTorch, the dtypes
+    may differ (NumPy's promotion).
+
+    >>> allclose(Tensor([1.0, 2.0]), Tensor([1.0, 2.0 + 1e-6]))
+    True
+    >>> allclose(Tensor([1.0, float("nan")]), [1.0, float("nan")], equal_nan=True)
+    True
+    """
+    a = input._data if isinstance(input, Tensor) else np.asarray(input)
+    b = other._data if isinstance(other, Tensor) else np.asarray(other)
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"allclose: shapes {a.shape} and {b.shape} do not broadcast together"
+        ) from None
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -165,6 +165,9 @@ class DataLoader:
     generator once, so epochs differ but the run is reproducible) or ``None``, the default
     generator at the time of the epoch (``tg.manual_seed(n)`` makes it reproducible).
 
+    ``num_workers=0`` is accepted, as PyTorch's default: batches are made in this process
+    (there are no worker processes; any other value raises ``ValueError``).
+
     Raises ``ValueError`` for a ``batch_size`` that is not a positive int, and ``TypeError`` for
     a data set without ``__len__`` and ``__getitem__``. An empty data set gives no batches.
 
@@ -189,6 +192,7 @@ class DataLoader:
         generator=None,
         *,
         collate_fn: Callable[[list], Any] | None = None,
+        num_workers: int = 0,
     ):
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
@@ -202,6 +206,11 @@ class DataLoader:
         ):
             raise ValueError(
                 f"batch_size should be a positive integer value, but got batch_size={batch_size!r}"
+            )
+        if isinstance(num_workers, bool) or num_workers != 0:
+            raise ValueError(
+                f"DataLoader makes every batch in this process: num_workers must be 0, got "
+                f"num_workers={num_workers!r}"
             )
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"collate_fn must be callable, got {type(collate_fn).__name__}")

@@ -1,4 +1,5 @@
-"""Per-thread switches of the engine: grad mode (``no_grad`` turns recording off) and the
+"""Per-thread switches of the engine: grad mode (``no_grad`` turns recording off,
+``enable_grad`` on again, ``set_grad_enabled(mode)`` either way) and the
 observers a backward walk tells about each node it runs (``observe_backward``, for ``viz``)."""
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ import functools
 import inspect
 import threading
 
-__all__ = ["is_grad_enabled", "no_grad", "observe_backward"]
+import numpy as np
+
+__all__ = ["enable_grad", "is_grad_enabled", "no_grad", "observe_backward", "set_grad_enabled"]
 
 
 class _ThreadState(threading.local):
@@ -35,7 +38,61 @@ def is_grad_enabled() -> bool:
     return _state.grad_enabled
 
 
-class no_grad:
+class _GradMode:
+    """A context manager and decorator (with or without parentheses, generators too) that runs
+    its block with grad mode ``_enabled``, in this thread only, and restores it after."""
+
+    _enabled = False
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        return self if func is None else self(func)  # bare @no_grad: decorate at once
+
+    def __enter__(self):
+        _state.saved.append(_state.grad_enabled)
+        _state.grad_enabled = self._enabled
+        return self
+
+    def __exit__(self, *exc_info):
+        _state.grad_enabled = _state.saved.pop()
+        return False
+
+    def _fresh(self):
+        """A new context with the same mode, one per call of a decorated function."""
+        return type(self)()
+
+    def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def generator_in_mode(*args, **kwargs):
+                generator = func(*args, **kwargs)
+                resume, value = generator.send, None
+                while True:
+                    try:
+                        with self._fresh():
+                            request = resume(value)
+                    except StopIteration as stop:
+                        return stop.value
+                    try:
+                        value, resume = (yield request), generator.send
+                    except GeneratorExit:
+                        generator.close()
+                        raise
+                    except BaseException as error:  # thrown in: pass it on, still in the mode
+                        value, resume = error, generator.throw
+
+            return generator_in_mode
+
+        @functools.wraps(func)
+        def in_mode(*args, **kwargs):
+            with self._fresh():
+                return func(*args, **kwargs)
+
+        return in_mode
+
+
+class no_grad(_GradMode):
     """Context manager and decorator (with or without parentheses, generators too): ops inside
     record no graph, in this thread only.
 
@@ -47,48 +104,67 @@ class no_grad:
     False
     """
 
-    def __new__(cls, func=None):
-        self = super().__new__(cls)
-        return self if func is None else self(func)  # bare @no_grad: decorate at once
+    _enabled = False
+
+
+class enable_grad(_GradMode):
+    """Context manager and decorator, as PyTorch's: ops inside record a graph again, also
+    inside ``no_grad`` (in this thread only).
+
+    >>> from tinygrad_ce import Tensor
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     with enable_grad():
+    ...         y = w * 2
+    ...     z = w * 2
+    >>> y.requires_grad, z.requires_grad
+    (True, False)
+    """
+
+    _enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    """Turn recording on or off in this thread, as PyTorch's: called as a function it switches
+    at once (and stays switched); as a context manager or decorator it restores the previous
+    mode after its block.
+
+    >>> from tinygrad_ce import Tensor
+    >>> w = Tensor([1.0], requires_grad=True)
+    >>> with set_grad_enabled(False):
+    ...     (w * 2).requires_grad
+    False
+    >>> _ = set_grad_enabled(False)
+    >>> is_grad_enabled()
+    False
+    >>> _ = set_grad_enabled(True)
+    >>> (w * 2).requires_grad
+    True
+    """
+
+    def __new__(cls, mode):
+        return object.__new__(cls)
+
+    def __init__(self, mode):
+        if not isinstance(mode, bool | np.bool_):
+            raise TypeError(f"set_grad_enabled takes True or False, got {mode!r}")
+        self._enabled = bool(mode)
+        self._previous = _state.grad_enabled
+        _state.grad_enabled = self._enabled  # at once: the function form needs no ``with``
 
     def __enter__(self):
-        _state.saved.append(_state.grad_enabled)
-        _state.grad_enabled = False
-        return self
+        return self  # already switched by __init__
 
     def __exit__(self, *exc_info):
-        _state.grad_enabled = _state.saved.pop()
+        _state.grad_enabled = self._previous
         return False
 
+    def _fresh(self):
+        return set_grad_enabled(self._enabled)
+
     def __call__(self, func):
-        if inspect.isgeneratorfunction(func):
-
-            @functools.wraps(func)
-            def generator_without_grad(*args, **kwargs):
-                generator = func(*args, **kwargs)
-                resume, value = generator.send, None
-                while True:
-                    try:
-                        with no_grad():
-                            request = resume(value)
-                    except StopIteration as stop:
-                        return stop.value
-                    try:
-                        value, resume = (yield request), generator.send
-                    except GeneratorExit:
-                        generator.close()
-                        raise
-                    except BaseException as error:  # thrown in: pass it on, still without grad
-                        value, resume = error, generator.throw
-
-            return generator_without_grad
-
-        @functools.wraps(func)
-        def without_grad(*args, **kwargs):
-            with no_grad():
-                return func(*args, **kwargs)
-
-        return without_grad
+        _state.grad_enabled = self._previous  # as a decorator it switches only inside func
+        return super().__call__(func)
 
 
 @contextlib.contextmanager

@@ -101,6 +101,28 @@ def _lift(value):
     return value
 
 
+def _scaled(tensor, other, alpha, function):
+    """``alpha * other`` for add/sub, with PyTorch's checks of ``alpha`` against the result's
+    dtype: no float alpha for an integer result, and a bool alpha only for a bool one."""
+    if isinstance(alpha, np.generic):
+        alpha = alpha.item()  # a scalar, as a Python number: it does not change the dtype
+    if not isinstance(alpha, int | float):
+        raise TypeError(f"{function}: alpha must be a number, got {alpha!r}")
+    kind = np.result_type(tensor._data, other._data if isinstance(other, Tensor) else other).kind
+    if isinstance(alpha, bool) and kind != "b":
+        raise TypeError(f"{function}: a bool alpha goes with bool tensors only, got {alpha!r}")
+    if kind in "biu" and isinstance(alpha, float):
+        raise TypeError(f"{function}: alpha must be an integer for integer tensors, got {alpha!r}")
+    return other if alpha == 1 and not isinstance(alpha, bool) else other * alpha
+
+
+def _softmax_dim(axis, dim, function):
+    axis = _axis_arg(axis, dim)
+    if axis is None:
+        raise TypeError(f"{function}() needs the dimension: {function}(dim)")
+    return axis
+
+
 class _Size(int):
     """``t.size`` is NumPy's element count, and ``t.size()`` / ``t.size(dim)`` PyTorch's shape.
 
@@ -182,6 +204,94 @@ class TensorMethods:
         False
         """
         return Tensor._make(self._data, None, self._version_counter)
+
+    def clone(self):
+        """A copy with its own memory that stays in the graph (gradients flow back to this
+        tensor, as PyTorch's ``clone``); same dtype.
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x.clone()
+        >>> (y * y).sum().backward()
+        >>> x.grad
+        array([2., 4.], dtype=float32)
+        """
+        return ops.Cast.apply(self, dtype=self.dtype)  # astype copies; its gradient is g
+
+    def contiguous(self):
+        """This tensor itself (NumPy keeps any layout; PyTorch's ``contiguous``).
+
+        >>> x = Tensor([1.0])
+        >>> x.contiguous() is x
+        True
+        """
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` of a leaf in place and return the tensor, as PyTorch's.
+
+        Only floating tensors can require grad (``TypeError``); a tensor computed by an op that
+        recorded a graph cannot be switched off (``RuntimeError``: use ``detach()``).
+
+        >>> w = Tensor([1.0, 2.0]).requires_grad_()
+        >>> w.requires_grad
+        True
+        """
+        if not isinstance(requires_grad, bool | np.bool_):
+            raise TypeError(f"requires_grad_ takes True or False, got {requires_grad!r}")
+        if self.grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "requires_grad_(False): you can only change requires_grad of leaf tensors; "
+                "use detach() for a tensor cut from the graph"
+            )
+        if requires_grad and self.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require grad, got dtype {self.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def is_floating_point(self):
+        """Whether the dtype is a floating one.
+
+        >>> Tensor([1.0]).is_floating_point(), Tensor([1]).is_floating_point()
+        (True, False)
+        """
+        return self.dtype.kind == "f"
+
+    def new_full(self, size, fill_value, *, dtype=None, requires_grad=False):
+        """A new tensor of ``size`` filled with ``fill_value``, of this tensor's dtype unless
+        ``dtype`` is given (PyTorch's ``new_full``: a float in an integer tensor truncates).
+
+        >>> Tensor([1, 2]).new_full((2,), 2.7)
+        Tensor([2, 2])
+        """
+        from tinygrad_ce.constructors import full  # the layer above; imported when used
+
+        dtype = self.dtype if dtype is None else dtype
+        return full(size, fill_value, dtype=dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """Zeros of ``size`` (``new_zeros(2, 3)`` or ``new_zeros((2, 3))``), of this tensor's
+        dtype unless ``dtype`` is given.
+
+        >>> Tensor(np.ones(1, np.float64)).new_zeros(2, 2).dtype
+        dtype('float64')
+        """
+        from tinygrad_ce.constructors import zeros
+
+        dtype = self.dtype if dtype is None else dtype
+        return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        """Ones of ``size``, of this tensor's dtype unless ``dtype`` is given.
+
+        >>> Tensor([5, 6]).new_ones(3)
+        Tensor([1, 1, 1])
+        """
+        from tinygrad_ce.constructors import ones
+
+        dtype = self.dtype if dtype is None else dtype
+        return ones(*size, dtype=dtype, requires_grad=requires_grad)
 
     def __array__(self, dtype=None, copy=None):
         if dtype is not None and dtype != self._data.dtype:
@@ -300,6 +410,71 @@ class TensorMethods:
     def __rmatmul__(self, other):
         return _matmul(_lift(other), self)
 
+    def add(self, other, *, alpha=1):
+        """self + alpha * other, as PyTorch's ``add``.
+
+        >>> Tensor([1.0, 2.0]).add(Tensor([10.0, 20.0]), alpha=0.5).tolist()
+        [6.0, 12.0]
+        """
+        return self + _scaled(self, _lift(other), alpha, "add")
+
+    def sub(self, other, *, alpha=1):
+        """self - alpha * other, as PyTorch's ``sub``.
+
+        >>> Tensor([1.0, 2.0]).sub(1, alpha=2).tolist()
+        [-1.0, 0.0]
+        """
+        return self - _scaled(self, _lift(other), alpha, "sub")
+
+    def mul(self, other):
+        """self * other (PyTorch's name for ``*``).
+
+        >>> Tensor([1.0, 2.0]).mul(3).tolist()
+        [3.0, 6.0]
+        """
+        return self * other
+
+    def div(self, other, *, rounding_mode=None):
+        """self / other, as PyTorch's ``div``: ``rounding_mode=None`` is true division,
+        ``"trunc"`` rounds the quotient towards 0 and ``"floor"`` down (as ``//``). Rounded
+        quotients have gradient 0 (PyTorch's), integers stay integers, and integer division
+        by 0 raises ``ZeroDivisionError``.
+
+        >>> x = Tensor([7.0, -7.0])
+        >>> x.div(2).tolist(), x.div(2, rounding_mode="trunc").tolist()
+        ([3.5, -3.5], [3.0, -3.0])
+        >>> x.div(2, rounding_mode="floor").tolist()
+        [3.0, -4.0]
+        """
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(
+                f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+            )
+        other = _lift(other)
+        floor = ops.FloorDivide.apply(self, other)  # gradient 0 to both inputs, as PyTorch's
+        if rounding_mode == "floor":
+            return floor
+        a = self._data
+        b = other._data if isinstance(other, Tensor) else np.asarray(other)
+        if floor.dtype.kind in "iu":  # floor(a / b) + 1 where the quotient is negative, inexact
+            inexact = (np.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+            return Tensor._make(floor._data + inexact.astype(floor.dtype), None)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0.0 is +-inf or NaN
+            exact = np.trunc(np.true_divide(a, b)).astype(floor.dtype, copy=False)
+        # trunc(a / b) itself (floor(a / b) differs even for positive quotients: 1 // 0.1 is
+        # 9.0, trunc(1 / 0.1) is 10.0); the gradient (0) comes through ``floor``
+        return where(floor._data == exact, floor, exact)
+
+    def pow(self, exponent):
+        """self ** exponent (PyTorch's name for ``**``).
+
+        >>> Tensor([2.0, 3.0]).pow(2).tolist()
+        [4.0, 9.0]
+        """
+        return self**exponent
+
     # ------------------------------------------------------------------ elementwise
 
     def exp(self):
@@ -325,6 +500,32 @@ class TensorMethods:
     def sigmoid(self):
         """1 / (1 + e**-x), elementwise, without overflow for large |x|."""
         return ops.Sigmoid.apply(self)
+
+    def softmax(self, dim=None, dtype=None, *, axis=None):
+        """``functional.softmax`` along ``dim`` (which must be given, as in PyTorch); ``dtype``
+        casts the input first.
+
+        >>> Tensor([[0.0, 0.0]]).softmax(1).tolist()
+        [[0.5, 0.5]]
+        """
+        from tinygrad_ce import functional  # the layer above; imported when used
+
+        return functional.softmax(self._softmax_input(dtype), _softmax_dim(axis, dim, "softmax"))
+
+    def log_softmax(self, dim=None, dtype=None, *, axis=None):
+        """``functional.log_softmax`` along ``dim`` (which must be given); ``dtype`` casts the
+        input first.
+
+        >>> Tensor([0.0, 0.0]).log_softmax(0).exp().tolist()
+        [0.5, 0.5]
+        """
+        from tinygrad_ce import functional
+
+        axis = _softmax_dim(axis, dim, "log_softmax")
+        return functional.log_softmax(self._softmax_input(dtype), axis)
+
+    def _softmax_input(self, dtype):
+        return self if dtype is None else self.to(dtype)
 
     # ------------------------------------------------------------------ reductions
 
@@ -488,6 +689,44 @@ class TensorMethods:
         """All axes reversed, as ``numpy.ndarray.T``."""
         return self.transpose()
 
+    def t(self):
+        """The transpose of a 2-d tensor; a 0-d or 1-d tensor as it is (PyTorch's ``t``).
+
+        >>> Tensor([[1.0, 2.0, 3.0]]).t().shape
+        (3, 1)
+        """
+        if self.ndim > 2:
+            raise ValueError(
+                f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}; use "
+                f"transpose(dim0, dim1) or permute(*dims)"
+            )
+        return self.transpose()
+
+    def permute(self, *dims):
+        """The axes in the order ``dims`` (a permutation of all of them, negative ones counting
+        from the end; ``permute(2, 0, 1)`` or ``permute((2, 0, 1))``), as PyTorch's.
+
+        >>> Tensor(np.zeros((2, 3, 4))).permute(-1, 0, 1).shape
+        (4, 2, 3)
+        """
+        if not dims:
+            raise TypeError("permute needs the order of the dims, e.g. permute(1, 0)")
+        if len(dims) == 1 and isinstance(dims[0], tuple | list):
+            dims = tuple(dims[0])
+        dims = tuple(operator.index(d) for d in dims)
+        for d in dims:
+            if not -self.ndim <= d < self.ndim:
+                raise np.exceptions.AxisError(
+                    f"permute: dim {d} is out of range for a tensor with {self.ndim} dimensions"
+                )
+        normal = tuple(d % self.ndim for d in dims)
+        if sorted(normal) != list(range(self.ndim)):
+            raise ValueError(
+                f"permute: dims {dims} are not a permutation of the {self.ndim} dimensions of a "
+                f"tensor of shape {self.shape}"
+            )
+        return ops.Transpose.apply(self, axes=normal)
+
     def __getitem__(self, index):
         """NumPy indexing: slices, None, Ellipsis, integer arrays, boolean masks, and mixes.
 
@@ -522,6 +761,38 @@ class TensorMethods:
         return self._compare(other, np.greater)
 
     def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def eq(self, other):
+        """self == other elementwise, a bool Tensor (PyTorch's name).
+
+        >>> Tensor([1, 2]).eq(Tensor([1, 3])).tolist()
+        [True, False]
+        """
+        return self._compare(other, np.equal)
+
+    def ne(self, other):
+        """self != other elementwise, a bool Tensor."""
+        return self._compare(other, np.not_equal)
+
+    def lt(self, other):
+        """self < other elementwise, a bool Tensor."""
+        return self._compare(other, np.less)
+
+    def le(self, other):
+        """self <= other elementwise, a bool Tensor."""
+        return self._compare(other, np.less_equal)
+
+    def gt(self, other):
+        """self > other elementwise, a bool Tensor.
+
+        >>> Tensor([1.0, 2.0]).gt(1.5).tolist()
+        [False, True]
+        """
+        return self._compare(other, np.greater)
+
+    def ge(self, other):
+        """self >= other elementwise, a bool Tensor."""
         return self._compare(other, np.greater_equal)
 
     # ------------------------------------------------------------------ in place
@@ -717,6 +988,22 @@ class TensorMethods:
     def clip(self, min=None, max=None, *, out=None):
         """An alias of ``clamp`` (NumPy's and PyTorch's name)."""
         return self.clamp(min, max, out=out)
+
+    def clamp_min(self, min):
+        """``clamp(min=min)``: elements below ``min`` become ``min`` (a number or a Tensor).
+
+        >>> Tensor([-1.0, 2.0]).clamp_min(0).tolist()
+        [0.0, 2.0]
+        """
+        return clip(self, min, None)
+
+    def clamp_max(self, max):
+        """``clamp(max=max)``: elements above ``max`` become ``max``.
+
+        >>> Tensor([-1.0, 2.0]).clamp_max(0).tolist()
+        [-1.0, 0.0]
+        """
+        return clip(self, None, max)
 
     def remainder(self, other):
         """x % other with the sign of ``other``, as Python, NumPy and ``torch.remainder``.

@@ -25,7 +25,7 @@ MODULES = [
     ("tinygrad_ce.optim.lr_scheduler", "Learning-rate schedulers, as PyTorch's."),
     ("tinygrad_ce.data", "TensorDataset and DataLoader, as PyTorch's."),
     ("tinygrad_ce.datasets", "Iris, digits, toy generators, and helpers to split and batch."),
-    ("tinygrad_ce.viz", "Pictures of the graph (SVG, DOT), a backward stepper page, a narrated trace."),
+    ("tinygrad_ce.viz", "Pictures of the graph (SVG, DOT), a backward stepper, a narrated trace."),
     ("tinygrad_ce.testing", "hypothesis strategies and check_op, for testing new ops."),
 ]
 
@@ -45,15 +45,21 @@ def doc_block(obj):
 
 
 def class_members(cls):
-    """Public methods and properties defined by the class itself (not inherited from object)."""
-    members = []
-    for name, value in vars(cls).items():
-        if name.startswith("_") and name not in ("__call__",):
+    """Public methods and properties the package defines on the class or its own base classes
+    (``Tensor``'s come from ``TensorMethods`` too; anything a script attached is left out)."""
+    members, seen = [], set()
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith("tinygrad_ce"):
             continue
-        if isinstance(value, staticmethod | classmethod):
-            value = value.__func__
-        if isinstance(value, property) or inspect.isfunction(value):
-            members.append((name, value))
+        for name, value in vars(klass).items():
+            if name in seen or (name.startswith("_") and name != "__call__"):
+                continue
+            seen.add(name)
+            if isinstance(value, staticmethod | classmethod):
+                value = value.__func__
+            function = value.fget if isinstance(value, property) else value
+            if inspect.isfunction(function) and function.__module__.startswith("tinygrad_ce"):
+                members.append((name, value))
     return members
 
 

@@ -181,13 +181,14 @@ class Node:
         """
         if grad is None:
             grads = (None,) * len(self.inputs)
-        elif self.released:
-            raise RuntimeError(
-                f"{self.name}: trying to backward through the graph a second time; the first "
-                f"backward freed it. Pass retain_graph=True to the first backward to keep it."
-            )
         else:
-            check_versions(self.name, self.saved_versions)
+            if self.released:
+                raise RuntimeError(
+                    f"{self.name}: trying to backward through the graph a second time; the first "
+                    f"backward freed it. Pass retain_graph=True to the first backward to keep it."
+                )
+            if self.saved_versions:
+                check_versions(self.name, self.saved_versions)
             if self.retained is not None and self.retained() is not None:
                 accumulate_into(self.retained(), grad)  # retain_grad(): the tensor keeps it
             grads = type(self.function).backward(self.function, read_only(grad))
@@ -199,12 +200,15 @@ class Node:
             )
         if not retain_graph:
             self.release()
-        return tuple(
-            [
-                None if g is None or isinstance(x, Constant) else self._fit(g, x)
-                for g, x in zip(grads, self.inputs)
-            ]
-        )
+        fitted = []
+        for g, x in zip(grads, self.inputs):
+            if g is None or isinstance(x, Constant):
+                fitted.append(None)
+            elif type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
+                fitted.append(g)  # already the input's shape and dtype: the usual case
+            else:
+                fitted.append(self._fit(g, x))
+        return tuple(fitted)
 
     def _fit(self, grad, source):
         """The gradient for ``source`` with its shape (broadcasting undone) and dtype."""
@@ -226,10 +230,8 @@ class Node:
         """Drop what the op saved for backward (the first backward does, unless retain_graph)."""
         self.released = True
         self.saved_versions = ()
-        try:
-            vars(self.function).clear()
-        except TypeError:  # an op class with __slots__ has no __dict__
-            pass
+        if hasattr(self.function, "__dict__"):  # an op class with __slots__ has none
+            self.function.__dict__.clear()
 
     def __repr__(self):
         return f"<{self.name}>"

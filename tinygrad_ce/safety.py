@@ -13,7 +13,7 @@ def read_only(array):
     if type(array) is not np.ndarray or not array.flags.writeable:
         return array
     view = array.view()
-    view.flags.writeable = False
+    view.setflags(write=False)
     return view
 
 

@@ -35,7 +35,20 @@ def test_op_passes_the_kit(case):
         seen.update(a.shape for a in args if isinstance(a, Tensor))
         return case.op(*args, **kwargs)
 
-    dataclasses.replace(case, op=op).check(**{"max_examples": EXAMPLES_PER_OP, **case.options})
+    def corners_reached():
+        zero_d = case.name in NO_0D_INPUT or () in seen
+        empty = case.name in NO_EMPTY_INPUT or any(0 in shape for shape in seen)
+        return zero_d and empty
+
+    # The same examples on every run; another hypothesis version draws others, so where its
+    # first examples miss a 0-d or an empty input, more seeds run until they come.
+    options = {"max_examples": EXAMPLES_PER_OP, **case.options}
+    for seed in (None, 1, 2, 3, 4):
+        dataclasses.replace(case, op=op).check(
+            **options, **({} if seed is None else {"seed": seed})
+        )
+        if corners_reached():
+            break
     assert case.name in NO_0D_INPUT or () in seen, f"no 0-d input among {sorted(seen)}"
     empty = any(0 in shape for shape in seen)
     assert case.name in NO_EMPTY_INPUT or empty, f"no empty input among {sorted(seen)}"

@@ -78,7 +78,7 @@ class Function:
 
     def save_for_backward(self, *arrays):
         """Keep arrays for ``backward``; read them back (read-only) as ``ctx.saved_tensors``."""
-        self.saved_tensors = tuple([read_only(a) for a in arrays])
+        self.saved_tensors = tuple(map(read_only, arrays))
 
     @classmethod
     def apply(cls, *inputs, **kwargs):

@@ -68,6 +68,7 @@ def _primitives():
         and issubclass(value, tg.Function)
         and value is not tg.Function
         and value.__module__ == ops.__name__
+        and not name.startswith("_")  # a shared base such as _PiecewiseConstant
     }
 
 

@@ -530,64 +530,52 @@ class Erf(Function):
 # ------------------------------------------- piecewise constant: zero gradient, as PyTorch's
 
 
-class Sign(Function):
+class _PiecewiseConstant(Function):
+    """Ops whose output is constant between jumps: dL/dx = 0 (at the jumps too, as PyTorch)."""
+
+    @staticmethod
+    def backward(ctx, g):
+        return _zero_gradient(g)
+
+
+class Sign(_PiecewiseConstant):
     """y = sign(x) (-1, 0 or 1);  dL/dx = 0"""
 
     @staticmethod
     def forward(ctx, x):
         return np.sign(x)
 
-    @staticmethod
-    def backward(ctx, g):
-        return _zero_gradient(g)
 
-
-class Floor(Function):
+class Floor(_PiecewiseConstant):
     """y = floor(x);  dL/dx = 0"""
 
     @staticmethod
     def forward(ctx, x):
         return np.floor(x)
 
-    @staticmethod
-    def backward(ctx, g):
-        return _zero_gradient(g)
 
-
-class Ceil(Function):
+class Ceil(_PiecewiseConstant):
     """y = ceil(x);  dL/dx = 0"""
 
     @staticmethod
     def forward(ctx, x):
         return np.ceil(x)
 
-    @staticmethod
-    def backward(ctx, g):
-        return _zero_gradient(g)
 
-
-class Round(Function):
+class Round(_PiecewiseConstant):
     """y = x rounded to ``decimals`` places, halves to even (as NumPy and PyTorch);  dL/dx = 0"""
 
     @staticmethod
     def forward(ctx, x, *, decimals=0):
         return np.round(x, decimals)
 
-    @staticmethod
-    def backward(ctx, g):
-        return _zero_gradient(g)
 
-
-class Trunc(Function):
+class Trunc(_PiecewiseConstant):
     """y = x rounded towards 0;  dL/dx = 0"""
 
     @staticmethod
     def forward(ctx, x):
         return np.trunc(x)
-
-    @staticmethod
-    def backward(ctx, g):
-        return _zero_gradient(g)
 
 
 # --------------------------------------------------------------------------- more binary

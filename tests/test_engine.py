@@ -938,3 +938,21 @@ def test_forward_gets_read_only_views_and_constants_are_protected_too():
     with pytest.raises(ValueError, match="read-only"):
         Scale.apply(Tensor(np.ones(2), requires_grad=True), constant)
     np.testing.assert_array_equal(constant, [1.0, 2.0])
+
+
+def test_an_element_picked_by_integers_is_a_view_as_in_pytorch():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    x[0, 1].add_(100.0)
+    x[1, -1].fill_(7.0)
+    x[0, 2].zero_()
+    Tensor.mul_(x[1][0], 2.0)  # through two integer indexings
+    np.testing.assert_array_equal(x.data, [[0.0, 101.0, 0.0], [6.0, 4.0, 7.0]])
+    w = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    loss = (w * w).sum()
+    with tg.no_grad():
+        w[0, 1].add_(1.0)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+    v = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    (v[0, 1] * 3.0 + v[1, -1] + v[-1, 2]).backward()
+    np.testing.assert_array_equal(v.grad, [[0.0, 3.0, 0.0], [0.0, 0.0, 2.0]])

@@ -591,3 +591,12 @@ def test_allclose_takes_arrays_and_numbers_and_names_bad_shapes():
     assert tg.allclose(Tensor(np.float32(0.1)), 0.1)  # the dtypes may differ (torch raises)
     with pytest.raises(ValueError, match=r"\(2,\) and \(3,\)"):
         tg.allclose(Tensor([1.0, 2.0]), Tensor([1.0, 2.0, 3.0]))
+
+
+def test_a_set_grad_enabled_object_switches_each_time_it_is_entered():
+    w = tg.Tensor([1.0], requires_grad=True)
+    later = tg.set_grad_enabled(False)  # switches at once, like torch's
+    tg.set_grad_enabled(True)
+    with later:  # entered later: switches again, and restores what was there at entry
+        assert not (w * 2).requires_grad
+    assert tg.is_grad_enabled()

@@ -153,7 +153,8 @@ class set_grad_enabled(_GradMode):
         _state.grad_enabled = self._enabled  # at once: the function form needs no ``with``
 
     def __enter__(self):
-        return self  # already switched by __init__
+        _state.grad_enabled = self._enabled  # __init__ switched already; entered later, again
+        return self
 
     def __exit__(self, *exc_info):
         _state.grad_enabled = self._previous

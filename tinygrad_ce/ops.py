@@ -361,7 +361,10 @@ class GetItem(Function):
         elif isinstance(index, np.ndarray):
             index = np.array(index)
         ctx.shape, ctx.index = x.shape, index
-        return x[index]
+        y = x[index]
+        if not isinstance(y, np.ndarray):  # integers only: NumPy gives a scalar copy, and
+            y = x[(*index, ...) if isinstance(index, tuple) else (index, ...)]  # ... a 0-d view
+        return y
 
     @staticmethod
     def backward(ctx, g):

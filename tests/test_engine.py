@@ -956,3 +956,13 @@ def test_an_element_picked_by_integers_is_a_view_as_in_pytorch():
     v = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     (v[0, 1] * 3.0 + v[1, -1] + v[-1, 2]).backward()
     np.testing.assert_array_equal(v.grad, [[0.0, 3.0, 0.0], [0.0, 0.0, 2.0]])
+
+
+def test_a_broadcast_view_stays_read_only_as_pytorch_refuses_writes_into_it():
+    x = Tensor(np.array([[1.0, 2.0]]))
+    with pytest.raises(ValueError, match="read-only"):
+        x.expand(3, 2).add_(1.0)
+    np.testing.assert_array_equal(x.data, [[1.0, 2.0]])
+    y = Tensor(np.arange(3.0))
+    y[:, None].add_(1.0)  # a new axis of size 1 is no broadcast: the view is writable
+    np.testing.assert_array_equal(y.data, [1.0, 2.0, 3.0])

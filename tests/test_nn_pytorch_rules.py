@@ -238,6 +238,7 @@ def module_list_steps(L):
     head = ml[-1]
     tail = ml[1:3]
     del ml[4:6]
+    popped = [type(ml.pop(1)).__name__, type(ml.pop(-1)).__name__]
     parent = L.module()
     parent.layers = ml
     return (
@@ -247,12 +248,13 @@ def module_list_steps(L):
         type(head).__name__,
         [(name, tuple(p.shape)) for name, p in parent.named_parameters()],
         [name for name, _ in parent.named_modules()],
+        popped,
     )
 
 
 def test_module_list_as_pytorch():
     ours = module_list_steps(Ours)
-    assert ours[0] == 5 and ours[4][0] == ("layers.0.weight", (3, 2))
+    assert ours[0] == 3 and ours[4][0] == ("layers.0.weight", (3, 2))
     assert ours == module_list_steps(theirs())
 
 

@@ -890,6 +890,17 @@ class ModuleList(Module):
             self.append(module)
         return self
 
+    def pop(self, index: int) -> Module:
+        """Remove the module at ``index`` and return it, as PyTorch's.
+
+        >>> ml = ModuleList([ReLU(), Tanh()])
+        >>> type(ml.pop(0)).__name__, [type(m).__name__ for m in ml]
+        ('ReLU', ['Tanh'])
+        """
+        module = self[index]
+        del self[index]
+        return module
+
     def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before position ``index`` (as ``list.insert``).
 

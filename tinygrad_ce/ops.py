@@ -292,7 +292,10 @@ class Sum(Function):
 
 
 class Max(Function):
-    """y = max of x over axis;  dL/dx = g / k at each of the k maxima of a slice, 0 elsewhere"""
+    """y = max of x over axis;  dL/dx = g / k at each of the k maxima of a slice, 0 elsewhere
+
+    (``Min`` has the same backward, at the minima.)
+    """
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdims=False):
@@ -304,9 +307,9 @@ class Max(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        is_max = x == y
-        ties = is_max.sum(axis=ctx.axis, keepdims=True)  # ties share g, like torch.amax
-        return g.reshape(y.shape) * is_max / ties
+        at_extreme = x == y
+        ties = at_extreme.sum(axis=ctx.axis, keepdims=True)  # ties share g, like torch.amax
+        return g.reshape(y.shape) * at_extreme / ties
 
 
 # --------------------------------------------------------------------------- shape
@@ -712,8 +715,9 @@ class Clip(Function):
 # --------------------------------------------------------------------------- more reductions
 
 
-class Min(Function):
-    """y = min of x over axis;  dL/dx = g / k at each of the k minima of a slice, 0 elsewhere"""
+class Min(Max):
+    """y = min of x over axis;  dL/dx = g / k at each of the k minima of a slice, 0 elsewhere
+    (Max's backward, inherited: it sends g to the entries equal to y)"""
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdims=False):
@@ -721,13 +725,6 @@ class Min(Function):
         ctx.save_for_backward(x, y)
         ctx.axis = axis
         return y if keepdims else y.squeeze(axis)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        is_min = x == y
-        ties = is_min.sum(axis=ctx.axis, keepdims=True)  # ties share g, like torch.amin
-        return g.reshape(y.shape) * is_min / ties
 
 
 class Prod(Function):

@@ -550,7 +550,7 @@ class TensorMethods:
         x = _numpy_call(self, dtype, out)
         axes = normalize_axes(_axis_arg(axis, dim), self.ndim)
         count = math.prod(self.shape[a] for a in axes)
-        return x.sum(axis=axes, keepdims=_keep(keepdims, keepdim)) / count
+        return ops.Sum.apply(x, axis=axes, keepdims=_keep(keepdims, keepdim)) / count
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None, out=None):
         """Maximum over ``axis`` (values only, like ``torch.amax``; ``argmax`` gives indices).
@@ -745,24 +745,6 @@ class TensorMethods:
         other = other._data if isinstance(other, Tensor) else other
         return Tensor._make(np.asarray(numpy_op(self._data, other)), None)
 
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
-
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
-
     def eq(self, other):
         """self == other elementwise, a bool Tensor (PyTorch's name).
 
@@ -794,6 +776,9 @@ class TensorMethods:
     def ge(self, other):
         """self >= other elementwise, a bool Tensor."""
         return self._compare(other, np.greater_equal)
+
+    # The operators are the same comparisons (not differentiable: bool Tensors).
+    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = eq, ne, lt, le, gt, ge
 
     # ------------------------------------------------------------------ in place
 

@@ -6,6 +6,8 @@ or the error the contract names. Comparisons with PyTorch skip without it.
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -412,3 +414,57 @@ def test_one_array_returned_for_two_inputs_gives_separate_grads(op):
     op.apply(a, b).backward(np.array([1.0, 10.0]))  # accumulates into both, separately
     np.testing.assert_array_equal(a.grad, [2.0, 20.0])
     np.testing.assert_array_equal(b.grad, [2.0, 20.0])
+
+
+# --------------------------------------------------------------------------- leaves' sums
+
+
+class _ReturnsItsKeyword(Function):
+    """y = a * 1; its backward returns the caller's own keyword array as the gradient."""
+
+    @staticmethod
+    def forward(ctx, a, *, gradient):
+        ctx.gradient = gradient
+        return a * 1.0
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.gradient
+
+
+def test_a_leaf_keeps_the_sum_the_walk_made_and_copies_anything_else():
+    a = leaf([1.0, 2.0])
+    _SameGradientForBoth.apply(a, a).backward(np.array([1.0, 10.0]))  # a gets one array twice
+    np.testing.assert_array_equal(a.grad, [2.0, 20.0])
+    assert a.grad.flags.writeable and a.grad.base is None  # its own array, summed in place
+    mine = np.array([5.0, 6.0])
+    b = leaf([1.0, 2.0])
+    _ReturnsItsKeyword.apply(b, gradient=mine).backward(np.ones(2))
+    assert not np.shares_memory(b.grad, mine)  # one gradient, not made by the walk: a copy
+    b.grad += 1.0
+    np.testing.assert_array_equal(mine, [5.0, 6.0])
+
+
+def test_a_leaf_adds_a_picked_and_a_dense_gradient_and_accumulates_across_backwards():
+    x = leaf([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    for _ in range(2):
+        (x[[0, 1, 1], [2, 0, 0]].sum() + (x * x).sum()).backward()
+    expected = 2 * (2 * x.data + np.array([[0.0, 0.0, 1.0], [2.0, 0.0, 0.0]]))
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_cross_entropy_backward_peaks_at_twice_the_logits():
+    logits = np.random.default_rng(0).standard_normal((512, 1000)).astype(np.float32)
+    x = Tensor(logits, requires_grad=True)
+    target = np.arange(512) % 1000
+    tracemalloc.start()
+    try:
+        start, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        F.cross_entropy(x, target).backward()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # the shifted logits and their exp live together in forward; exp and its gradient, then the
+    # gradient and x.grad, in backward: never three arrays of the logits' size at once
+    assert peak - start < 2.2 * logits.nbytes

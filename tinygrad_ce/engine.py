@@ -33,7 +33,7 @@ from tinygrad_ce.safety import (
     check_versions,
     memory_owner,
     read_only,
-    saved_versions,
+    versions_now,
     view_version,
 )
 
@@ -87,59 +87,69 @@ class Function:
         Positional Tensors may be differentiated; other positional values and keyword arguments
         are constants.
         """
-        for key, value in kwargs.items():
-            if isinstance(value, Tensor):
-                raise TypeError(
-                    f"{cls.__name__}.apply: keyword argument {key!r} is a Tensor; keyword "
-                    f"arguments are constants, pass tensors positionally"
-                )
+        if kwargs:
+            _reject_tensor_keywords(cls, kwargs)
         ctx = cls()
         recording = _state.grad_enabled
-        tensors, arrays, needs = [], [], []
+        arrays, needs, tensors = [], [], []
         for x in inputs:
-            is_tensor = isinstance(x, Tensor)
-            if is_tensor:
+            if isinstance(x, Tensor):
                 tensors.append(x)
-            arrays.append(read_only(x._data if is_tensor else x))
-            needs.append(recording and is_tensor and x.requires_grad)
-        ctx.needs_input_grad = tuple(needs)
+                arrays.append(read_only(x._data))
+                needs.append(recording and x.requires_grad)
+            else:
+                arrays.append(read_only(x))
+                needs.append(False)
+        ctx.needs_input_grad = needs = tuple(needs)
         out = cls.forward(ctx, *arrays, **kwargs)
-        if isinstance(out, tuple | list):
-            raise TypeError(
-                f"{cls.__name__}.forward returned a {type(out).__name__}: multi-output ops are not "
-                f"supported; write one op per output"
-            )
         if type(out) is not np.ndarray:
-            out = np.asarray(out)  # NumPy reductions and scalar indexing give NumPy scalars
+            out = _as_output(cls, out)
         version = None
         if out.base is not None:  # a view of an input shares its version counter, as in PyTorch
             version, out = view_version(out, tensors)
-        if not any(needs) or out.dtype.kind != "f":
+        if True not in needs or out.dtype.kind != "f":
             return Tensor._make(out, None, version)
         node = Node(ctx, inputs, out)
         result = Tensor._make(out, node, version)
         if ctx.saved_tensors:
             tensors.append(result)
-            node.saved_versions = saved_versions(ctx.saved_tensors, tensors)
+            node.saved_versions = versions_now(tensors)
         return result
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
 
 
+def _reject_tensor_keywords(cls, kwargs):
+    for key, value in kwargs.items():
+        if isinstance(value, Tensor):
+            raise TypeError(
+                f"{cls.__name__}.apply: keyword argument {key!r} is a Tensor; keyword "
+                f"arguments are constants, pass tensors positionally"
+            )
+
+
+def _as_output(cls, out):
+    """forward's result as an array: NumPy reductions and scalar indexing give NumPy scalars."""
+    if isinstance(out, tuple | list):
+        raise TypeError(
+            f"{cls.__name__}.forward returned a {type(out).__name__}: multi-output ops are not "
+            f"supported; write one op per output"
+        )
+    return np.asarray(out)
+
+
 class Constant:
-    """An op input that gets no gradient (a number, an array, a tensor without grad); kept as
-    pictures show it: its shape, dtype, and its value when small."""
+    """An op input that gets no gradient and is an array (or a tensor without grad), kept as
+    pictures show it: its shape, dtype, and its value when small. (A Python number or None is
+    kept in ``Node.inputs`` as it is.)"""
 
     __slots__ = ("dtype", "shape", "value")
 
     def __init__(self, x):
         array = x._data if isinstance(x, Tensor) else x
-        if isinstance(array, np.ndarray | np.generic):
-            self.shape, self.dtype = array.shape, array.dtype
-            self.value = array if array.size <= 64 else None
-        else:  # a Python number
-            self.shape, self.dtype, self.value = (), None, array
+        self.shape, self.dtype = array.shape, array.dtype
+        self.value = array if array.size <= 64 else None
 
     def __repr__(self):
         return f"<Constant {self.shape} {self.dtype}>"
@@ -148,9 +158,10 @@ class Constant:
 class Node:
     """One recorded op: its ``ctx`` (``function``) and where each of its inputs came from.
 
-    ``inputs[i]`` is the ``Node`` that computed input i, the leaf ``Tensor`` itself, or a
-    ``Constant``. ``shape`` and ``dtype`` are the output's; ``value`` is the output array when
-    it has at most 64 elements (pictures show it), else None.
+    ``inputs[i]`` is the ``Node`` that computed input i, the leaf ``Tensor`` itself, or, for an
+    input without gradient, a ``Constant`` (an array's description) or the number itself.
+    ``shape`` and ``dtype`` are the output's; ``value`` is the output array when it has at most
+    64 elements (pictures show it), else None.
     """
 
     __slots__ = ("__weakref__", "dtype", "function", "inputs", "released", "retained")
@@ -158,12 +169,15 @@ class Node:
 
     def __init__(self, function, inputs, out):
         self.function = function
-        self.inputs = tuple(
-            [
-                (x.grad_fn or x) if need else Constant(x)
-                for x, need in zip(inputs, function.needs_input_grad)
-            ]
-        )
+        sources = []
+        for x, need in zip(inputs, function.needs_input_grad):
+            if need:
+                sources.append(x.grad_fn or x)  # the node that computed x, or x if it is a leaf
+            elif isinstance(x, (Tensor, np.ndarray, np.generic)):
+                sources.append(Constant(x))  # not the array itself: the graph must not keep it
+            else:
+                sources.append(x)  # a Python number (or None)
+        self.inputs = tuple(sources)
         self.shape, self.dtype = out.shape, out.dtype
         self.value = out if out.size <= 64 else None
         self.saved_versions = ()
@@ -188,27 +202,28 @@ class Node:
                     f"backward freed it. Pass retain_graph=True to the first backward to keep it."
                 )
             if self.saved_versions:
-                check_versions(self.name, self.saved_versions)
+                check_versions(self.name, self.saved_versions, self.function.saved_tensors)
             if self.retained is not None and self.retained() is not None:
                 accumulate_into(self.retained(), grad)  # retain_grad(): the tensor keeps it
             grads = type(self.function).backward(self.function, read_only(grad))
-            grads = tuple(grads) if isinstance(grads, tuple | list) else (grads,)
-        if len(grads) != len(self.inputs):
-            raise RuntimeError(
-                f"{self.name}.backward returned {len(grads)} gradients for "
-                f"{len(self.inputs)} inputs"
-            )
+            if type(grads) is not tuple:
+                grads = tuple(grads) if isinstance(grads, list) else (grads,)
+            if len(grads) != len(self.inputs):
+                raise RuntimeError(
+                    f"{self.name}.backward returned {len(grads)} gradients for "
+                    f"{len(self.inputs)} inputs"
+                )
         if not retain_graph:
             self.release()
         fitted = []
         for g, x in zip(grads, self.inputs):
-            if g is None or isinstance(x, Constant):
+            if g is None or not isinstance(x, (Node, Tensor)):
                 fitted.append(None)
             elif type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype:
                 fitted.append(g)  # already the input's shape and dtype: the usual case
             else:
                 fitted.append(self._fit(g, x))
-        return tuple(fitted)
+        return fitted
 
     def _fit(self, grad, source):
         """The gradient for ``source`` with its shape (broadcasting undone) and dtype."""
@@ -230,8 +245,7 @@ class Node:
         """Drop what the op saved for backward (the first backward does, unless retain_graph)."""
         self.released = True
         self.saved_versions = ()
-        if hasattr(self.function, "__dict__"):  # an op class with __slots__ has none
-            self.function.__dict__.clear()
+        self.function.__dict__.clear()  # Function has no __slots__: every ctx has a __dict__
 
     def __repr__(self):
         return f"<{self.name}>"
@@ -245,15 +259,16 @@ def backward_walk(root, grad, retain_graph=False):
     if root.grad_fn is None:  # the root is a leaf itself
         accumulate_into(root, grad)
         return
-    # 1. How many times each node's output is used as an input (twice by x*x counts twice).
+    # 1. How many times each node's and leaf's output is used as an input (x*x counts twice).
     consumers = {}
     stack = [root.grad_fn]
     while stack:
         for source in stack.pop().inputs:
-            if isinstance(source, Node):
+            if isinstance(source, (Node, Tensor)):  # not a constant
                 if source not in consumers:
                     consumers[source] = 0
-                    stack.append(source)
+                    if isinstance(source, Node):
+                        stack.append(source)
                 consumers[source] += 1
     # 2. Run each node once all its consumers have handed it their gradient.
     sums = GradientSums()
@@ -266,16 +281,19 @@ def backward_walk(root, grad, retain_graph=False):
         input_grads = node.run_backward(node_grad, retain_graph)  # the chain rule
         for observe in observers:
             observe(node, copy_gradient(node_grad), tuple(map(copy_gradient, input_grads)))
-        # 3. Hand each input its gradient: sum at nodes, accumulate at leaves.
+        # 3. Hand each input its gradient, summed where an input is used more than once; once
+        # all its consumers have, a node is ready to run and a leaf adds the sum into .grad.
         for source, input_grad in zip(node.inputs, input_grads):
-            if isinstance(source, Tensor) and input_grad is not None:
-                accumulate_into(source, input_grad)
-            elif isinstance(source, Node):
-                if input_grad is not None:
-                    sums.add(source, input_grad)
-                consumers[source] -= 1
-                if consumers[source] == 0:
+            if not isinstance(source, (Node, Tensor)):
+                continue  # a constant
+            if input_grad is not None:
+                sums.add(source, input_grad)
+            consumers[source] -= 1
+            if consumers[source] == 0:
+                if isinstance(source, Node):
                     ready.append(source)
+                else:
+                    sums.add_into_leaf(source)
 
 
 def accumulate_into(tensor, grad):

@@ -107,7 +107,8 @@ def _class_weight(weight, classes, dtype):
 
 def _index_target(target, x, class_axis, ignore_index, function):
     """Check class-index targets; return them as int64 with ignored entries set to class 0, and
-    the mask of the entries that count (not equal to ``ignore_index``)."""
+    the mask of the entries that count (not equal to ``ignore_index``), or None when they all
+    count (the usual case: it then costs no mask and no masking)."""
     expected = x.shape[:class_axis] + x.shape[class_axis + 1 :]
     if target.dtype.kind not in "iu":
         if target.dtype.kind == "f":
@@ -126,8 +127,11 @@ def _index_target(target, x, class_axis, ignore_index, function):
             f"class indices need shape {expected} (the input's shape without the class axis)"
         )
     classes = x.shape[class_axis]
+    in_range = not target.size or (target.min() >= 0 and target.max() < classes)
+    if in_range and not 0 <= ignore_index < classes:  # no target can equal ignore_index
+        return target.astype(np.int64, copy=False), None  # indexing keeps its own copy
     valid = target != ignore_index
-    if target.size and (target.min() < 0 or target.max() >= classes):  # cheap test first
+    if not in_range:
         bad = valid & ((target < 0) | (target >= classes))
         if bad.any():
             value = target[bad].flat[0]
@@ -136,8 +140,25 @@ def _index_target(target, x, class_axis, ignore_index, function):
                 f"{classes - 1}, or ignore_index={ignore_index})"
             )
     if valid.all():
-        return target.astype(np.int64, copy=False), valid  # indexing keeps its own copy
+        return target.astype(np.int64, copy=False), None
     return np.where(valid, target, 0).astype(np.int64), valid
+
+
+def _target_weights(index, valid, w, dtype):
+    """Each target's weight w[t_n], 0 where ignored; None when they are all 1 (no ``weight``,
+    nothing ignored)."""
+    if w is None:
+        return None if valid is None else valid.astype(dtype)
+    return w[index] if valid is None else np.where(valid, w[index], 0).astype(dtype)
+
+
+def _reduce_targets(loss, index, valid, coef, reduction):
+    """``_reduce_weighted`` for per-target losses: 0 where ignored, weighted by ``coef``."""
+    if valid is not None:  # select ignored targets out: no gradient reaches them, not even NaN
+        loss = where(valid, loss, 0.0)
+    total = index.size if coef is None else coef.sum()
+    any_valid = index.size > 0 if valid is None else valid.any()
+    return _reduce_weighted(loss, total, any_valid, reduction)
 
 
 def _pick(x, index, class_axis):
@@ -196,17 +217,22 @@ def _check_broadcast(name, shape, to_shape, to_name):
 # --------------------------------------------------------------------------- softmax family
 
 
-def _shifted(x, axis):
-    """``x`` minus its max along ``axis``, the max taken as a constant (detached).
+def _peak(x, axis):
+    """The max of ``x`` along ``axis`` (kept as a size-1 axis), as a plain array: a constant.
 
-    The shift keeps ``exp`` from overflowing and cancels in every gradient, so it needs none.
-    Where the max is -inf (a slice of -inf only) the shift is 0: subtracting -inf would give
+    Subtracting it keeps ``exp`` from overflowing and cancels in every gradient, so it needs
+    none. Where the max is -inf (a slice of -inf only) it is 0: subtracting -inf would give
     -inf - -inf = NaN. A max of +inf or NaN is kept: the slice is NaN then, as in PyTorch.
     """
     peak = x.data.max(axis=axis, keepdims=True, initial=-np.inf)
-    if np.isneginf(peak).any():
+    if (peak == -np.inf).any():
         peak = np.where(peak == -np.inf, 0, peak)
-    return x - peak
+    return peak
+
+
+def _shifted(x, axis):
+    """``x`` minus its max along ``axis``, the max taken as a constant (detached): see _peak."""
+    return x - _peak(x, axis)
 
 
 def log_softmax(x, axis=-1, *, dim=None):
@@ -326,11 +352,11 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     target = _constant(target)
     w = _class_weight(weight, x.shape[class_axis], x.dtype)
     index, valid = _index_target(target, x, class_axis, operator.index(ignore_index), "nll_loss")
-    coef = valid.astype(x.dtype) if w is None else np.where(valid, w[index], 0).astype(x.dtype)
-    loss = -_pick(x, index, class_axis) * coef
-    if not valid.all():  # select ignored targets out: no gradient reaches them, not even NaN
-        loss = where(valid, loss, 0.0)
-    return _reduce_weighted(loss, coef.sum(), valid.any(), reduction)
+    coef = _target_weights(index, valid, w, x.dtype)
+    loss = -_pick(x, index, class_axis)
+    if coef is not None:
+        loss = loss * coef
+    return _reduce_targets(loss, index, valid, coef, reduction)
 
 
 def cross_entropy(
@@ -377,22 +403,25 @@ def cross_entropy(
         return _cross_entropy_probabilities(x, target, w, ignore_index, reduction, eps, source)
 
     index, valid = _index_target(target, x, class_axis, ignore_index, "cross_entropy")
-    coef = valid.astype(x.dtype) if w is None else np.where(valid, w[index], 0).astype(x.dtype)
-    z = _shifted(x, class_axis)
+    coef = _target_weights(index, valid, w, x.dtype)
+    peak = _peak(x, class_axis)
+    z = x - peak
     lse = z.exp().sum(axis=class_axis).log()  # log sum_c exp(z_c), the input's target shape
-    nll = lse - _pick(z, index, class_axis)  # -log p[n, t_n]
+    # z_t = x_t - m, picked from x rather than from z: z then gets one gradient (from exp) and
+    # the pick's sparse one goes straight to x, so no full-size sum of the two is ever made.
+    nll = lse - (_pick(x, index, class_axis) - peak.squeeze(class_axis))  # -log p[n, t_n]
     if eps == 0.0:
-        loss = nll if w is None and valid.all() else nll * coef  # coef is all ones: skip it
+        loss = nll if coef is None else nll * coef
     else:
         # sum_c w_c * (-log p_c) = (sum_c w_c) * lse - sum_c w_c * z_c
         if w is None:
             smooth = lse * classes - z.sum(axis=class_axis)
         else:
             smooth = lse * w.sum() - (z * _along(w, x.ndim, class_axis)).sum(axis=class_axis)
-        loss = nll * ((1 - eps) * coef) + smooth * (valid * (eps / classes)).astype(x.dtype)
-    if not valid.all():  # select ignored targets out: no gradient reaches them, not even NaN
-        loss = where(valid, loss, 0.0)
-    return _reduce_weighted(loss, coef.sum(), valid.any(), reduction)
+        keep = (1 - eps) if coef is None else (1 - eps) * coef
+        spread = eps / classes if valid is None else (valid * (eps / classes)).astype(x.dtype)
+        loss = nll * keep + smooth * spread
+    return _reduce_targets(loss, index, valid, coef, reduction)
 
 
 def _cross_entropy_probabilities(x, target, w, ignore_index, reduction, eps, source=None):

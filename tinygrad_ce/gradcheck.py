@@ -50,8 +50,8 @@ def _grad_holders(output):
     graph and the intermediates that called ``retain_grad()``.
 
     Graph edges are read as both engines expose them: ``node.inputs`` holds, per input, another
-    node (anything with ``inputs``), a leaf ``Tensor``, or something that gets no gradient (None
-    or a ``Constant``).
+    node (anything with ``inputs``), a leaf ``Tensor``, or something that gets no gradient (a
+    ``Constant``, a number or None).
     """
     if output.grad_fn is None:
         return [output]

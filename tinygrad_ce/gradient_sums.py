@@ -41,7 +41,7 @@ class ScatterGradient:
 
 
 class GradientSums:
-    """The walk's running sums, one per node: ``add(node, g)`` is just ``sum[node] += g``.
+    """The walk's running sums, one per node or leaf: ``add(node, g)`` is ``sum[node] += g``.
 
     Only the storage is clever, to save memory and copies (skip this on a first reading): an
     array an op returned may be shared (its ``grad``, a view, a saved array), so it is never
@@ -76,6 +76,19 @@ class GradientSums:
         self.owned.discard(node)
         grad = self.sums.pop(node, None)
         return grad.dense() if isinstance(grad, ScatterGradient) else grad
+
+    def add_into_leaf(self, leaf):
+        """``leaf.grad += `` the leaf's finished sum. A first ``.grad`` must be an array that
+        nobody else holds: the sum itself when it was made here, else a copy of it."""
+        made_here = leaf in self.owned
+        self.owned.discard(leaf)
+        grad = self.sums.pop(leaf, None)
+        if grad is None:
+            return
+        if leaf.grad is None:
+            leaf.grad = grad if made_here else copy_gradient(grad)
+        else:
+            add_into(leaf.grad, grad)
 
 
 def copy_gradient(grad):

@@ -13,13 +13,14 @@ def read_only(array):
     if type(array) is not np.ndarray or not array.flags.writeable:
         return array
     view = array.view()
-    view.setflags(write=False)
+    view.setflags(False)  # positional: NumPy parses keywords slowly
     return view
 
 
 def memory_owner(array):
-    """The array that owns ``array``'s memory (NumPy points every view straight at it)."""
-    return array if array.base is None else array.base
+    """The array that owns ``array``'s memory (NumPy points every view straight at it); anything
+    that is not an array is its own owner."""
+    return array if getattr(array, "base", None) is None else array.base
 
 
 class VersionCounter:
@@ -45,22 +46,24 @@ def view_version(out, tensors):
     return None, out
 
 
-def saved_versions(saved, tensors):
-    """(version counter, version now, shape) of each tensor whose memory an op saved."""
-    owners = {id(a if a.base is None else a.base) for a in saved if type(a) is np.ndarray}
+def versions_now(tensors):
+    """Per tensor: its version counter, its version now, its memory's owner (by id), its shape.
+
+    Recorded for every tensor of an op that saved something; backward asks only of the counters
+    that moved whether their memory was saved (the rare case pays for the search).
+    """
     versions = []
     for t in tensors:
-        data = t._data
-        if id(data if data.base is None else data.base) in owners:
-            counter = t._version_counter
-            versions.append((counter, counter.count, data.shape))
-    return tuple(versions)
+        data, counter = t._data, t._version_counter
+        owner = data if data.base is None else data.base
+        versions.append((counter, counter.count, id(owner), data.shape))
+    return versions
 
 
-def check_versions(op_name, versions):
-    """Raise if a tensor an op saved was changed in place since (its version moved on)."""
-    for counter, version, shape in versions:
-        if counter.count != version:
+def check_versions(op_name, versions, saved):
+    """Raise if a tensor whose memory the op saved was changed in place since forward."""
+    for counter, version, owner, shape in versions:
+        if counter.count != version and owner in map(id, map(memory_owner, saved)):
             raise RuntimeError(
                 f"{op_name}: a tensor of shape {shape} that it saved for backward was changed in "
                 f"place: it is at version {counter.count}; expected version {version}"

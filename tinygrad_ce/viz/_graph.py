@@ -181,11 +181,12 @@ def build(root, names=None):
                 src = graph.value_key[id(source)]
             elif isinstance(source, Tensor):
                 src = graph.leaf_key.get(id(source)) or graph_leaf(graph, source, labels, "leaf")
-            else:  # a Constant: one box per use, next to the op that uses it
+            else:  # a constant: one box per use, next to the op that uses it
                 constants += 1
                 src = f"c{constants}"
                 graph.boxes[src] = constant_box(src, source)
-                graph.boxes[src].title = labels.get(id(source.value), "")
+                value = source.value if isinstance(source, Constant) else source
+                graph.boxes[src].title = labels.get(id(value), "")
             graph.edges.append(Edge(src, op, port, label))
     graph.root = graph.value_key[id(root.grad_fn)]
     box = graph.boxes[graph.root]
@@ -213,9 +214,10 @@ def graph_leaf(graph, tensor, labels, kind):
     return key
 
 
-def constant_box(key, constant: Constant):
-    value = constant.value
-    dtype = constant.dtype
-    if dtype is None and value is not None:  # a Python number
-        dtype = np.asarray(value).dtype
-    return Box(key, "constant", shape=tuple(constant.shape), dtype=dtype, value=value)
+def constant_box(key, constant):
+    """A box for a ``Constant`` (an array's description) or a Python number (or None)."""
+    if isinstance(constant, Constant):
+        shape, dtype, value = constant.shape, constant.dtype, constant.value
+        return Box(key, "constant", shape=shape, dtype=dtype, value=value)
+    dtype = None if constant is None else np.asarray(constant).dtype
+    return Box(key, "constant", shape=(), dtype=dtype, value=constant)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tinygrad_ce.engine import Constant, Node, Tensor
+from tinygrad_ce.engine import Node, Tensor
 from tinygrad_ce.viz._graph import leaf_labels, names_by_id, operand_names
 from tinygrad_ce.viz._text import summarize
 
@@ -25,7 +25,7 @@ from tinygrad_ce.viz._text import summarize
 @dataclass
 class Send:
     operand: str  # "a", "b", or "" for a one-input op
-    source: object  # the input: a Node, a leaf Tensor or a Constant
+    source: object  # the input: a Node, a leaf Tensor, a Constant or a number
     grad: object  # what the op passes to it (an array), or None
 
 
@@ -169,7 +169,7 @@ class Narrator:
                 lines.append(f"      = {texts[-1]}")
         for send in step.sends:
             name = f"{send.operand}: " if send.operand else ""
-            if isinstance(send.source, Constant):
+            if not isinstance(send.source, Node | Tensor):  # a constant
                 if send.operand:
                     lines.append(f"    {send.operand} is a constant: no gradient")
             elif send.grad is None:

@@ -350,7 +350,8 @@ class Transpose(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return np.transpose(g, np.argsort(ctx.axes))
+        inverse = sorted(range(len(ctx.axes)), key=ctx.axes.__getitem__)  # axis k came from axes[k]
+        return g.transpose(inverse)
 
 
 class GetItem(Function):

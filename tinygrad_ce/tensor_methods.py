@@ -1335,7 +1335,8 @@ def _matmul(a, b):
     try:
         if a_shape[-1] != inner_b:
             raise ValueError
-        np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+        if len(a_shape) > 2 or len(b_shape) > 2:  # batch axes (matrices alone have none)
+            np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
     except ValueError:
         raise ValueError(f"matmul: shapes {a_shape} and {b_shape} do not match") from None
     return ops.MatMul.apply(a, b)

@@ -951,3 +951,26 @@ def test_binary_losses_take_floating_targets_of_any_precision(target_dtype):
         loss.backward()
         assert loss.item() == pytest.approx(function(x, t.astype(np.float64)).item(), rel=1e-12)
         assert x.grad is not None
+
+
+@pytest.mark.parametrize("shape", [(2, 0), (0,), (0, 0)], ids=str)
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss], ids=["cross_entropy", "nll_loss"])
+def test_no_classes_every_target_ignored(shape, loss):
+    """A class axis of size 0 (targets can only be ignored): NaN mean, 0 sum, zeros, no error."""
+    x = Tensor(np.zeros(shape), requires_grad=True)
+    target = np.full(shape[:1] if len(shape) > 1 else (), -100)
+    assert np.isnan(loss(x, target).item())
+    assert loss(x, target, reduction="sum").item() == 0.0
+    none = loss(x, target, reduction="none")
+    assert none.shape == target.shape and not none.data.any()
+    none.sum().backward()
+    assert x.grad.shape == shape
+    if target.size:  # a target that is not ignored has no class to be
+        with pytest.raises(IndexError, match="out of bounds for 0 classes"):
+            loss(x, np.zeros_like(target))
+
+
+def test_probability_targets_without_classes_have_a_nan_mean_as_pytorch():
+    x = Tensor(np.zeros((2, 0)), requires_grad=True)
+    assert np.isnan(F.cross_entropy(x, np.zeros((2, 0))).item())  # PyTorch: 0 / (numel / C)
+    assert F.cross_entropy(x, np.zeros((2, 0)), reduction="sum", label_smoothing=0.1).item() == 0

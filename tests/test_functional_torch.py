@@ -154,6 +154,36 @@ def test_empty_batch(reduction, shape, probabilities, label_smoothing):
     )
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(
+    ("shape", "probabilities"),
+    [((2, 0), False), ((0,), False), ((2, 0), True), ((0,), True)],
+)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_no_classes_at_all(reduction, shape, probabilities, label_smoothing, loss):
+    """A class axis of size 0: every class-index target must be ignored; NaN means, 0 sums.
+
+    (PyTorch raises for (N, 0, d) inputs, and with label smoothing gives its ignored targets
+    NaN, 0 * eps / C = 0 * inf; we give them 0, as for any ignored target: not compared.)"""
+    if loss == "nll_loss" and (probabilities or label_smoothing):
+        pytest.skip("nll_loss takes class indices only, and no label smoothing")
+    if label_smoothing and not probabilities:
+        pytest.skip("PyTorch's 0 * inf for ignored targets when there are no classes")
+    if probabilities:
+        target = np.zeros(shape)
+    else:
+        target = np.full(shape[:1] + shape[2:] if len(shape) > 1 else (), -100, dtype=np.int64)
+    options = {"reduction": reduction}
+    if loss == "cross_entropy":
+        options["label_smoothing"] = label_smoothing
+    compare(
+        lambda t: getattr(F, loss)(t, target, **options),
+        lambda t: getattr(TF, loss)(t, torch.tensor(target), **options),
+        np.zeros(shape),
+    )
+
+
 def test_targets_with_zero_total_weight_give_nan_like_torch():
     x, target = np.zeros((2, 3)), np.array([0, 1])
     weight = np.array([0.0, 0.0, 1.0])

@@ -417,7 +417,7 @@ class Tensor(TensorMethods):
                     f"backward() without a grad argument needs a one-element tensor, got shape "
                     f"{self.shape}; pass grad= of that shape (e.g. loss.sum().backward())"
                 )
-            grad = np.ones_like(self._data)
+            grad = np.ones(self._data.shape, self._data.dtype)
         else:
             grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
             if grad.shape != self.shape:

@@ -164,6 +164,8 @@ def _reduce_targets(loss, index, valid, coef, reduction):
 def _pick(x, index, class_axis):
     """``x[n, index[n, d...], d...]``: each target's entry along the class axis (a gather, so the
     gradient goes to those entries only, without a one-hot matrix)."""
+    if x.shape[class_axis] == 0:  # no classes: every target is ignored, nothing to pick
+        return x.sum(axis=class_axis)
     if index.ndim == 1 and class_axis == 1:  # (N, C) input: the common case, made cheap
         return x[np.arange(index.shape[0]), index]
     grid = list(np.indices(index.shape, sparse=True))
@@ -406,21 +408,24 @@ def cross_entropy(
     coef = _target_weights(index, valid, w, x.dtype)
     peak = _peak(x, class_axis)
     z = x - peak
-    lse = z.exp().sum(axis=class_axis).log()  # log sum_c exp(z_c), the input's target shape
-    # z_t = x_t - m, picked from x rather than from z: z then gets one gradient (from exp) and
-    # the pick's sparse one goes straight to x, so no full-size sum of the two is ever made.
-    nll = lse - (_pick(x, index, class_axis) - peak.squeeze(class_axis))  # -log p[n, t_n]
-    if eps == 0.0:
-        loss = nll if coef is None else nll * coef
-    else:
-        # sum_c w_c * (-log p_c) = (sum_c w_c) * lse - sum_c w_c * z_c
-        if w is None:
-            smooth = lse * classes - z.sum(axis=class_axis)
+    # A row of -inf only, or no classes at all: log 0 = -inf and NaN, silently as in PyTorch.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lse = z.exp().sum(axis=class_axis).log()  # log sum_c exp(z_c), the input's target shape
+        # z_t = x_t - m, picked from x rather than from z: z then gets one gradient (from exp)
+        # and the pick's sparse one goes straight to x: no full-size sum of the two is made.
+        nll = lse - (_pick(x, index, class_axis) - peak.squeeze(class_axis))  # -log p[n, t_n]
+        if eps == 0.0:
+            loss = nll if coef is None else nll * coef
         else:
-            smooth = lse * w.sum() - (z * _along(w, x.ndim, class_axis)).sum(axis=class_axis)
-        keep = (1 - eps) if coef is None else (1 - eps) * coef
-        spread = eps / classes if valid is None else (valid * (eps / classes)).astype(x.dtype)
-        loss = nll * keep + smooth * spread
+            # sum_c w_c * (-log p_c) = (sum_c w_c) * lse - sum_c w_c * z_c
+            if w is None:
+                smooth = lse * classes - z.sum(axis=class_axis)
+            else:
+                smooth = lse * w.sum() - (z * _along(w, x.ndim, class_axis)).sum(axis=class_axis)
+            keep = (1 - eps) if coef is None else (1 - eps) * coef
+            share = eps / classes if classes else math.inf  # no classes: all targets ignored
+            spread = share if valid is None else np.where(valid, share, 0).astype(x.dtype)
+            loss = nll * keep + smooth * spread
     return _reduce_targets(loss, index, valid, coef, reduction)
 
 
@@ -440,12 +445,14 @@ def _cross_entropy_probabilities(x, target, w, ignore_index, reduction, eps, sou
     classes = x.shape[class_axis]
     q = _grad_target(source, target.astype(x.dtype))
     if eps > 0.0:
-        q = q * (1 - eps) + eps / classes
+        q = q * (1 - eps) + (eps / classes if classes else math.inf)
     if w is not None:
         q = q * _along(w, x.ndim, class_axis)
     z = _shifted(x, class_axis)
     log_p = z - z.exp().sum(axis=class_axis, keepdims=True).log()
     loss = -(log_p * q).sum(axis=class_axis)
+    if classes == 0 and reduction == "mean":  # PyTorch divides by numel / C = 0 / 0 here
+        return loss.sum() * np.nan
     return _reduce(loss, reduction)
 
 

@@ -286,7 +286,7 @@ def main(argv=None):
         t = time_alternating(per_op_cases(), repeats * 2)
         rows.append(("per_op", None, f"{CHAIN} ops on (3,) + backward", t, "time"))
     if wanted("iris"):
-        t = time_alternating(iris_cases(), max(3, repeats // 3), warmup=1)
+        t = time_alternating(iris_cases(), repeats, warmup=1)
         rows.append(("iris", None, f"softmax regression, {EPOCHS} SGD epochs", t, "time"))
     if wanted("memory"):
         for shape in [(4096, 1000), (512, 32000)]:

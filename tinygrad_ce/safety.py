@@ -18,9 +18,8 @@ def read_only(array):
 
 
 def memory_owner(array):
-    """The array that owns ``array``'s memory (NumPy points every view straight at it); anything
-    that is not an array is its own owner."""
-    return array if getattr(array, "base", None) is None else array.base
+    """The array that owns ``array``'s memory (NumPy points every view straight at it)."""
+    return array if array.base is None else array.base
 
 
 class VersionCounter:
@@ -60,10 +59,15 @@ def versions_now(tensors):
     return versions
 
 
+def saved_owners(saved):
+    """The ids of the arrays that own the memory of the saved arrays."""
+    return {id(memory_owner(a)) for a in saved if isinstance(a, np.ndarray)}
+
+
 def check_versions(op_name, versions, saved):
     """Raise if a tensor whose memory the op saved was changed in place since forward."""
     for counter, version, owner, shape in versions:
-        if counter.count != version and owner in map(id, map(memory_owner, saved)):
+        if counter.count != version and owner in saved_owners(saved):
             raise RuntimeError(
                 f"{op_name}: a tensor of shape {shape} that it saved for backward was changed in "
                 f"place: it is at version {counter.count}; expected version {version}"

@@ -5,8 +5,9 @@
     python -m benchmarks --only per_op   # one of: cross_entropy, per_op, iris, memory, import
 
 Implementations of one benchmark run alternately in one process (ours, reference, torch, ours,
-...), so a slow moment of the machine hits all of them; each figure is the median of the repeats
-and each ratio is ours / theirs. PyTorch is optional: without it those columns say "n/a".
+...), in rounds, so a slow moment of the machine hits all of them; each time is the median of
+the rounds, and each ratio the median of the rounds' ours / theirs (so a slow round counts on
+both sides of its ratio). PyTorch is optional: without it those columns say "n/a".
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ TARGETS = {
 
 
 def time_alternating(functions, repeats, warmup=2):
-    """Median seconds of each function, run round-robin so drifts hit all of them alike."""
+    """Seconds of each function in each round, run round-robin so drifts hit all alike."""
     for fn in functions.values():
         for _ in range(warmup):
             fn()
@@ -59,6 +60,10 @@ def time_alternating(functions, repeats, warmup=2):
             start = time.perf_counter()
             fn()
             samples[name].append(time.perf_counter() - start)
+    return samples
+
+
+def medians(samples):
     return {name: statistics.median(times) for name, times in samples.items()}
 
 
@@ -249,8 +254,13 @@ def import_seconds(module, repeats):
 # --------------------------------------------------------------------------- the table
 
 
-def ratio(ours, theirs):
-    return None if theirs is None else ours / theirs
+def ratio(ours, theirs, rounds=None, name=None):
+    """ours / theirs; with the rounds' times, the median of each round's ratio."""
+    if theirs is None:
+        return None
+    if rounds is None:
+        return ours / theirs
+    return statistics.median(o / t for o, t in zip(rounds["ours"], rounds[name]))
 
 
 def fmt_seconds(value):
@@ -281,13 +291,13 @@ def main(argv=None):
     if wanted("cross_entropy"):
         for shape in [(4096, 1000), (512, 32000)]:
             t = time_alternating(cross_entropy_cases(shape, rng), repeats)
-            rows.append(("cross_entropy", shape, f"fwd+bwd {shape} float32", t, "time"))
+            rows.append(("cross_entropy", shape, f"fwd+bwd {shape} float32", t, "rounds"))
     if wanted("per_op"):
         t = time_alternating(per_op_cases(), repeats * 2)
-        rows.append(("per_op", None, f"{CHAIN} ops on (3,) + backward", t, "time"))
+        rows.append(("per_op", None, f"{CHAIN} ops on (3,) + backward", t, "rounds"))
     if wanted("iris"):
         t = time_alternating(iris_cases(), repeats, warmup=1)
-        rows.append(("iris", None, f"softmax regression, {EPOCHS} SGD epochs", t, "time"))
+        rows.append(("iris", None, f"softmax regression, {EPOCHS} SGD epochs", t, "rounds"))
     if wanted("memory"):
         for shape in [(4096, 1000), (512, 32000)]:
             m = memory_figures(shape, rng)
@@ -309,9 +319,13 @@ def main(argv=None):
     print("-" * len(header))
     for key, case, label, values, kind in rows:
         target = TARGETS[key, case]
+        rounds = None
+        if kind == "rounds":  # times of each round: their medians, and the rounds' ratios
+            rounds, values, kind = values, medians(values), "time"
         ours, ref, theirs = values["ours"], values.get("numpy"), values.get("torch")
         show = fmt_seconds if kind == "time" else (lambda v: "n/a" if v is None else f"{v:10.2f} x")
-        vs_numpy, vs_torch = ratio(ours, ref), ratio(ours, theirs)
+        vs_numpy = ratio(ours, ref, rounds, "numpy")
+        vs_torch = ratio(ours, theirs, rounds, "torch")
         if key == "memory":
             target_ok = ours <= target
         else:

@@ -34,3 +34,12 @@ def test_the_runner_writes_every_figure_of_a_benchmark(tmp_path, capsys):
         assert r["ours"] >= 1.0 and r["numpy"] >= 1.0  # at least the gradient itself
         assert r["met"] is (r["ours"] <= r["target"])
     assert "memory: peak / logits bytes" in capsys.readouterr().out
+
+
+def test_ratios_compare_each_round_with_itself():
+    # Round 2 is slow for both sides: the ratio of medians would say 2, each round says 1 or 1.1.
+    rounds = {"ours": [1.0, 20.0, 2.2], "torch": [1.0, 20.0, 2.0]}
+    assert run.medians(rounds) == {"ours": 2.2, "torch": 2.0}
+    assert run.ratio(2.2, 2.0, rounds, "torch") == 1.0
+    assert run.ratio(3.0, 2.0) == 1.5  # no rounds (import, memory): the plain quotient
+    assert run.ratio(3.0, None, rounds, "torch") is None

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import tinygrad_ce as tg
 from tinygrad_ce import Function, GradcheckError, Tensor, gradcheck, no_grad
-from tinygrad_ce.gradient_sums import GradientSums, ScatterGradient
+from tinygrad_ce.gradient_sums import GradientSums, ScatterGradient, picks_each_once
 
 rng = np.random.default_rng(1234)
 
@@ -966,3 +966,42 @@ def test_a_broadcast_view_stays_read_only_as_pytorch_refuses_writes_into_it():
     y = Tensor(np.arange(3.0))
     y[:, None].add_(1.0)  # a new axis of size 1 is no broadcast: the view is writable
     np.testing.assert_array_equal(y.data, [1.0, 2.0, 3.0])
+
+
+# --------------------------------------------------------------------------- indexing's gradient
+
+
+INDEXES = [
+    (np.arange(4), np.array([2, 0, 2, 1])),  # cross_entropy's pick: each row once
+    (slice(None), np.array([1, 1])),  # a column twice
+    np.array([0, 0, 3]),  # a row twice
+    np.array([3, 1]),  # not increasing: treated as possibly repeated
+    np.array([-1, 3]),  # -1 is row 3: a repeat
+    (np.array([0, 1]), slice(1, 3)),
+    (1, slice(None)),
+    (Ellipsis, None, 2),
+    np.arange(12).reshape(4, 3) > 5,  # a boolean mask
+    (np.array([True, False, True, True]), np.array([0, 2, 2])),
+    np.array([], dtype=np.intp),
+    (np.arange(4)[:, None], np.array([[0, 1, 2]])),  # every element once, but 2-d: not proven
+]
+
+
+@pytest.mark.parametrize("index", INDEXES, ids=range(len(INDEXES)))
+def test_scatter_adds_with_plus_equals_only_when_no_element_is_picked_twice(index):
+    base = np.arange(12.0).reshape(4, 3)
+    values = np.random.default_rng(0).standard_normal(base[index].shape)
+    expected = base.copy()
+    np.add.at(expected, index, values)
+    plain = base.copy()
+    plain[index] += values
+    if picks_each_once(index):
+        np.testing.assert_array_equal(plain, expected)  # the claim holds
+    got = base.copy()
+    ScatterGradient(base.shape, index, values).add_to(got)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_which_indexes_are_known_to_pick_each_element_once():
+    known = [picks_each_once(index) for index in INDEXES]
+    assert known == [True, False, False, False, False, True, True, True, True, False, True, False]

@@ -468,3 +468,43 @@ def test_cross_entropy_backward_peaks_at_twice_the_logits():
     # the shifted logits and their exp live together in forward; exp and its gradient, then the
     # gradient and x.grad, in backward: never three arrays of the logits' size at once
     assert peak - start < 2.2 * logits.nbytes
+
+
+def _count_copies(monkeypatch):
+    """Count the full copies the walk makes of gradients (gradient_sums.copy_gradient)."""
+    from tinygrad_ce import gradient_sums
+
+    calls = []
+    original = gradient_sums.copy_gradient
+
+    def counting(grad):
+        calls.append(grad)
+        return original(grad)
+
+    monkeypatch.setattr(gradient_sums, "copy_gradient", counting)
+    return calls
+
+
+@pytest.mark.parametrize("retain_graph", [False, True])
+def test_a_sum_handed_on_unchanged_becomes_the_leafs_grad_without_a_copy(monkeypatch, retain_graph):
+    x = leaf([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    z = x - 1.0  # passes its gradient on unchanged
+    loss = (z * z).sum() + z[[0, 1], [2, 0]].sum()  # z sums a dense and a picked gradient
+    copies = _count_copies(monkeypatch)
+    loss.backward(retain_graph=retain_graph)
+    np.testing.assert_array_equal(x.grad, 2 * (x.data - 1) + [[0, 0, 1], [1, 0, 0]])
+    assert x.grad.flags.writeable and x.grad.base is None
+    # one copy makes z's sum; x keeps that sum, unless the graph (and so the ops) live on
+    assert len(copies) == (2 if retain_graph else 1)
+
+
+def test_a_handed_sum_sent_to_two_leaves_and_a_node_is_shared_with_nobody():
+    a, b, c = leaf([1.0, 2.0]), leaf([3.0, 4.0]), leaf([5.0, 6.0])
+    for step in (1, 2):  # the second backward adds into the first .grad arrays in place
+        z = a + b + c * 1.0  # z sums 3 gradients; Add hands that sum on to a + b and to c * 1.0
+        ((z * z).sum() + z.sum()).backward()
+        expected = step * (2 * (a.data + b.data + c.data) + 1)
+        for t in (a, b, c):
+            np.testing.assert_array_equal(t.grad, expected)
+        assert not np.shares_memory(a.grad, b.grad) and not np.shares_memory(a.grad, c.grad)
+        assert not np.shares_memory(b.grad, c.grad)

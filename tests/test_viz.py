@@ -223,15 +223,10 @@ def svg_size(svg):
 
 
 def test_svg_wide_graphs_are_drawn_top_to_bottom_to_fit_a_page():
-    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
-    loss = F.cross_entropy(x.relu() @ Tensor(np.ones((3, 3))), [0, 2])  # a chain, too long for LR
+    loss = small_network_loss()
     wide_width, _, _ = svg_size(to_svg(loss, direction="LR"))
     width, height, direction = svg_size(to_svg(loss))
     assert wide_width > 900 and direction == "TB" and width <= 900 < height
-    loss = small_network_loss()  # too wide both ways: the narrower way, top to bottom
-    wide_width, _, _ = svg_size(to_svg(loss, direction="LR"))
-    width, height, direction = svg_size(to_svg(loss))
-    assert direction == "TB" and width < wide_width and width < height
     L = diamond()[-1]  # small enough: left to right
     assert svg_size(to_svg(L))[2] == "LR" and svg_size(to_svg(L))[0] <= 900
     # text keeps its size: 12 px, at most 900 px wide, shown 1:1 on a page
@@ -428,16 +423,12 @@ def test_html_records_the_engine_numbers_and_agrees_with_the_trace(tmp_path):
             steps.append([])
         if not line.startswith("logits.grad"):
             steps[-1].append(line)
-    assert len(data["steps"]) == len(steps) - 1 == 9
+    assert len(data["steps"]) == len(steps) - 1 == 8
     for step, words in zip(data["steps"], steps[1:]):
         assert step["text"].splitlines()[: len(words)] == words
     np.testing.assert_array_equal(data["finals"]["logits"], logits.grad)
-    # logits gets two gradients (the pick's -onehot/N and the softmax's p/N) and adds them up
-    to_logits = [
-        s["grad"] for step in data["steps"] for s in step["sends"] if s["to"] == "logits (leaf)"
-    ]
-    assert len(to_logits) == 2 and data["steps"][-1]["sends"][0]["to"] == "logits (leaf)"
-    np.testing.assert_allclose(np.add(*to_logits), logits.grad, rtol=1e-15)
+    assert data["steps"][-1]["sends"][0]["to"] == "logits (leaf)"
+    np.testing.assert_array_equal(data["steps"][-1]["sends"][0]["grad"], logits.grad)
     assert f"logits.grad = {logits.grad.tolist()}".replace(" ", "") in (
         data["steps"][-1]["text"].replace(" ", "")
     )

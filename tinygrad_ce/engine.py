@@ -271,7 +271,7 @@ def backward_walk(root, grad, retain_graph=False):
                         stack.append(source)
                 consumers[source] += 1
     # 2. Run each node once all its consumers have handed it their gradient.
-    sums = GradientSums()
+    sums = GradientSums(keep_handed=not retain_graph)
     sums.add(root.grad_fn, grad)
     ready = [root.grad_fn]
     observers = _state.observers

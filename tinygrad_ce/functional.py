@@ -406,14 +406,11 @@ def cross_entropy(
 
     index, valid = _index_target(target, x, class_axis, ignore_index, "cross_entropy")
     coef = _target_weights(index, valid, w, x.dtype)
-    peak = _peak(x, class_axis)
-    z = x - peak
+    z = _shifted(x, class_axis)
     # A row of -inf only, or no classes at all: log 0 = -inf and NaN, silently as in PyTorch.
     with np.errstate(divide="ignore", invalid="ignore"):
         lse = z.exp().sum(axis=class_axis).log()  # log sum_c exp(z_c), the input's target shape
-        # z_t = x_t - m, picked from x rather than from z: z then gets one gradient (from exp)
-        # and the pick's sparse one goes straight to x: no full-size sum of the two is made.
-        nll = lse - (_pick(x, index, class_axis) - peak.squeeze(class_axis))  # -log p[n, t_n]
+        nll = lse - _pick(z, index, class_axis)  # -log p[n, t_n]
         if eps == 0.0:
             loss = nll if coef is None else nll * coef
         else:

@@ -7,7 +7,11 @@ added at ``index``. What is clever is only how they are stored, to save memory a
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
+
+from tinygrad_ce.safety import read_only
 
 
 class ScatterGradient:
@@ -74,12 +78,17 @@ class GradientSums:
     Only the storage is clever, to save memory and copies (skip this on a first reading): an
     array an op returned may be shared (its ``grad``, a view, a saved array), so it is never
     written into; the first time two gradients meet, their sum is a new array that belongs to
-    this object, and later gradients are added into it in place.
+    this object, and later gradients are added into it in place. Such a sum is handed to its
+    node read-only; when that very view comes back to one leaf (``u = x - m`` passes it on
+    unchanged), the leaf keeps the array itself as its ``.grad``, instead of a copy. (Not with
+    ``keep_handed=False``, i.e. ``retain_graph``: an op that keeps its ctx may keep the view.)
     """
 
-    def __init__(self):
+    def __init__(self, keep_handed=True):
         self.sums = {}
         self.owned = set()  # the nodes whose sum is an array made here
+        # id -> read-only view of each sum made here and handed on, while someone holds the view
+        self.handed = weakref.WeakValueDictionary() if keep_handed else None
 
     def add(self, node, grad):
         if node not in self.sums:
@@ -100,23 +109,34 @@ class GradientSums:
         self.owned.add(node)
 
     def pop(self, node):
-        """The finished sum for ``node`` as an array (None if nothing flowed into it)."""
+        """The finished sum for ``node``, read-only (None if nothing flowed into it)."""
+        made_here = node in self.owned
         self.owned.discard(node)
         grad = self.sums.pop(node, None)
-        return grad.dense() if isinstance(grad, ScatterGradient) else grad
+        if isinstance(grad, ScatterGradient):
+            grad, made_here = grad.dense(), True
+        if not made_here or self.handed is None:
+            return grad
+        view = read_only(grad)
+        self.handed[id(view)] = view
+        return view
 
     def add_into_leaf(self, leaf):
         """``leaf.grad += `` the leaf's finished sum. A first ``.grad`` must be an array that
-        nobody else holds: the sum itself when it was made here, else a copy of it."""
+        nobody else holds: a sum made here, or handed on and come back, else a copy."""
         made_here = leaf in self.owned
         self.owned.discard(leaf)
         grad = self.sums.pop(leaf, None)
         if grad is None:
             return
-        if leaf.grad is None:
-            leaf.grad = grad if made_here else copy_gradient(grad)
-        else:
+        if leaf.grad is not None:
             add_into(leaf.grad, grad)
+        elif made_here:
+            leaf.grad = grad
+        elif self.handed is not None and self.handed.pop(id(grad), None) is grad:
+            leaf.grad = grad.base  # the sum made here, come back unchanged: nobody else has it
+        else:
+            leaf.grad = copy_gradient(grad)
 
 
 def copy_gradient(grad):

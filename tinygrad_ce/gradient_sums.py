@@ -87,8 +87,8 @@ class GradientSums:
     def __init__(self, keep_handed=True):
         self.sums = {}
         self.owned = set()  # the nodes whose sum is an array made here
-        # id -> read-only view of each sum made here and handed on, while someone holds the view
-        self.handed = weakref.WeakValueDictionary() if keep_handed else None
+        # id -> weak reference to the read-only view of each sum made here and handed on
+        self.handed = {} if keep_handed else None
 
     def add(self, node, grad):
         if node not in self.sums:
@@ -109,7 +109,8 @@ class GradientSums:
         self.owned.add(node)
 
     def pop(self, node):
-        """The finished sum for ``node``, read-only (None if nothing flowed into it)."""
+        """The finished sum for ``node`` (None if nothing flowed into it). A sum made here goes
+        out as a read-only view, remembered weakly: a leaf it comes back to may keep it."""
         made_here = node in self.owned
         self.owned.discard(node)
         grad = self.sums.pop(node, None)
@@ -118,7 +119,7 @@ class GradientSums:
         if not made_here or self.handed is None:
             return grad
         view = read_only(grad)
-        self.handed[id(view)] = view
+        self.handed[id(view)] = weakref.ref(view)  # weak: the walk does not keep it alive
         return view
 
     def add_into_leaf(self, leaf):
@@ -133,10 +134,18 @@ class GradientSums:
             add_into(leaf.grad, grad)
         elif made_here:
             leaf.grad = grad
-        elif self.handed is not None and self.handed.pop(id(grad), None) is grad:
-            leaf.grad = grad.base  # the sum made here, come back unchanged: nobody else has it
+        elif self.came_back(grad):
+            leaf.grad = grad.base  # the sum made here, back unchanged: nobody else has it
         else:
             leaf.grad = copy_gradient(grad)
+
+    def came_back(self, grad):
+        """Whether ``grad`` is the very view of a sum made here that was handed to a node (each
+        is given to one leaf only: it is forgotten here once asked for)."""
+        if self.handed is None:
+            return False
+        view = self.handed.pop(id(grad), None)
+        return view is not None and view() is grad
 
 
 def copy_gradient(grad):

@@ -121,6 +121,7 @@ class Function:
 
 
 def _reject_tensor_keywords(cls, kwargs):
+    """Keyword arguments are constants: a Tensor among them is a mistake, named here."""
     for key, value in kwargs.items():
         if isinstance(value, Tensor):
             raise TypeError(

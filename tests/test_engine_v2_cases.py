@@ -498,6 +498,19 @@ def test_a_sum_handed_on_unchanged_becomes_the_leafs_grad_without_a_copy(monkeyp
     assert len(copies) == (2 if retain_graph else 1)
 
 
+@pytest.mark.parametrize(
+    "data", [np.array(2.0), np.zeros((0, 3)), np.array([1.0, 2.0], np.float32)], ids=str
+)
+def test_a_kept_sum_is_right_for_0d_empty_and_float32_leaves(data):
+    x = Tensor(data, requires_grad=True)
+    for step in (1, 2):  # the second backward adds into the kept array in place
+        z = x - 1.0  # z is used twice: its sum is made by the walk, then kept by x
+        ((z * z).sum() + z.sum()).backward()
+        np.testing.assert_array_equal(x.grad, step * (2 * (data - 1) + 1))
+        assert x.grad.dtype == data.dtype and x.grad.shape == data.shape
+        assert x.grad.flags.writeable and x.grad.base is None
+
+
 def test_a_handed_sum_sent_to_two_leaves_and_a_node_is_shared_with_nobody():
     a, b, c = leaf([1.0, 2.0]), leaf([3.0, 4.0]), leaf([5.0, 6.0])
     for step in (1, 2):  # the second backward adds into the first .grad arrays in place

@@ -219,22 +219,17 @@ def _check_broadcast(name, shape, to_shape, to_name):
 # --------------------------------------------------------------------------- softmax family
 
 
-def _peak(x, axis):
-    """The max of ``x`` along ``axis`` (kept as a size-1 axis), as a plain array: a constant.
+def _shifted(x, axis):
+    """``x`` minus its max along ``axis``, the max taken as a constant (detached).
 
-    Subtracting it keeps ``exp`` from overflowing and cancels in every gradient, so it needs
-    none. Where the max is -inf (a slice of -inf only) it is 0: subtracting -inf would give
+    The shift keeps ``exp`` from overflowing and cancels in every gradient, so it needs none.
+    Where the max is -inf (a slice of -inf only) the shift is 0: subtracting -inf would give
     -inf - -inf = NaN. A max of +inf or NaN is kept: the slice is NaN then, as in PyTorch.
     """
     peak = x.data.max(axis=axis, keepdims=True, initial=-np.inf)
     if (peak == -np.inf).any():
         peak = np.where(peak == -np.inf, 0, peak)
-    return peak
-
-
-def _shifted(x, axis):
-    """``x`` minus its max along ``axis``, the max taken as a constant (detached): see _peak."""
-    return x - _peak(x, axis)
+    return x - peak
 
 
 def log_softmax(x, axis=-1, *, dim=None):

@@ -302,6 +302,8 @@ def test_flip_copies_and_reverses_the_gradient():
         x.flip(0, -2)
     with pytest.raises(TypeError, match="dims"):
         x.flip()
+    kept = x.flip(())  # no dims: an unflipped copy, as PyTorch's
+    assert kept.tolist() == x.tolist() and not np.shares_memory(kept.data, x.data)
 
 
 def test_repeat_tiles_like_numpy_and_checks_its_counts():
@@ -366,8 +368,9 @@ def test_masked_fill_keeps_shape_and_dtype_and_feeds_a_tensor_value():
     assert f32.dtype == np.float32
     with pytest.raises(TypeError, match="bool"):
         x.masked_fill(np.array([1, 0, 1]), 0.0)
-    with pytest.raises(ValueError, match=r"\(2, 1, 3\).*\(2, 3\)"):
-        x.masked_fill(np.zeros((2, 1, 3), bool), 0.0)
+    assert x.masked_fill(np.zeros((2, 1, 3), bool), 0.0).shape == (2, 2, 3)  # as PyTorch
+    with pytest.raises(ValueError, match=r"\(2, 2\).*\(2, 3\)"):
+        x.masked_fill(np.zeros((2, 2), bool), 0.0)
     with pytest.raises(ValueError, match="0-d"):
         x.masked_fill(np.zeros(3, bool), Tensor([1.0]))
 

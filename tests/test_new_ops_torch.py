@@ -271,6 +271,8 @@ def test_stack(shape, dim):
         (normal(2, 3, 4), ((0, -1),)),
         (normal(2, 3, 4), (1,)),
         (np.array(1.5), ((0,),)),
+        (normal(2, 3), ((),)),  # no dims: a copy, flipped nowhere
+        (normal(2, 0, 3), ([-1, 0],)),
     ],
 )
 def test_flip(x, args):
@@ -327,6 +329,12 @@ def test_masked_fill_with_a_number_and_a_tensor_value():
         lambda t, v: t.masked_fill(torch.tensor(mask), v),
         normal(2, 3),
         np.array(-2.0),
+    )
+    bigger = np.array([[[True, False, True]], [[False, False, True]]])  # (2, 1, 3) over (2, 3)
+    compare(
+        lambda t: t.masked_fill(bigger, 0.5),
+        lambda t: t.masked_fill(torch.tensor(bigger), 0.5),
+        normal(2, 3),
     )
 
 

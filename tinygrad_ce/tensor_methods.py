@@ -1158,11 +1158,13 @@ class TensorMethods:
         >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).flip(-1).tolist()
         [[2.0, 1.0], [4.0, 3.0]]
         """
-        if len(dims) == 1 and isinstance(dims[0], tuple | list):
-            dims = tuple(dims[0])
         if not dims:
             raise TypeError("flip needs the dims to flip, e.g. flip(0) or flip((0, 1))")
-        return ops.Flip.apply(self, axis=normalize_axes(dims, self.ndim))
+        if len(dims) == 1 and isinstance(dims[0], tuple | list):
+            dims = tuple(dims[0])
+        # flip(()) flips nothing (a copy, as PyTorch's); normalize_axes would read () as all axes
+        axes = normalize_axes(dims, self.ndim) if dims else ()
+        return ops.Flip.apply(self, axis=axes)
 
     def expand(self, *sizes):
         """This tensor broadcast to ``sizes`` (a read-only view, no copy, as PyTorch's): a size-1
@@ -1282,9 +1284,10 @@ class TensorMethods:
         return self[tuple(grid)]
 
     def masked_fill(self, mask, value):
-        """``value`` where ``mask`` (bool, broadcasting to this shape) is True, else this tensor;
-        the result keeps this tensor's shape and dtype. ``value`` is a number or a 0-d Tensor
-        (which then gets the gradient of the filled places).
+        """``value`` where ``mask`` (bool) is True, else this tensor; the result has this tensor's
+        dtype and the shape the two broadcast to (this tensor's, unless the mask is bigger, as in
+        PyTorch). ``value`` is a number or a 0-d Tensor (which then gets the gradient of the
+        filled places).
 
         >>> x = Tensor([1.0, 2.0, 3.0])
         >>> x.masked_fill(x > 1.5, 0.0).tolist()
@@ -1294,14 +1297,12 @@ class TensorMethods:
         if mask.dtype != np.bool_:
             raise TypeError(f"masked_fill: mask must be bool, got dtype {mask.dtype}")
         try:
-            fits = np.broadcast_shapes(mask.shape, self.shape) == self.shape
+            np.broadcast_shapes(mask.shape, self.shape)
         except ValueError:
-            fits = False
-        if not fits:
             raise ValueError(
-                f"masked_fill: mask of shape {mask.shape} does not broadcast to the tensor's "
+                f"masked_fill: mask of shape {mask.shape} does not broadcast with the tensor's "
                 f"shape {self.shape}"
-            )
+            ) from None
         if isinstance(value, Tensor):
             if value.ndim:
                 raise ValueError(

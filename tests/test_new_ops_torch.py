@@ -224,6 +224,20 @@ def test_std_of_a_constant_slice():
     compare(lambda t: t.std(dim=1), lambda t: t.std(dim=1), x)
 
 
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom")
+@pytest.mark.parametrize("method", ["var", "std"])
+def test_var_std_without_degrees_of_freedom(method):
+    """correction = N: var's gradient is +-inf, as PyTorch's 2 * (x - mean) / (N - correction),
+    not NaN everywhere; std's is NaN. (For correction > N PyTorch's value is inf but its
+    gradient a finite -2 * (x - mean): we give +-inf, consistent with the value.)"""
+    x = np.array([[1.0, 2.0, 4.0], [3.0, 3.0, 5.0]])
+    compare(
+        lambda t: getattr(t, method)(dim=-1, correction=3),
+        lambda t: getattr(t, method)(dim=-1, correction=3),
+        x,
+    )
+
+
 def test_var_std_of_0d_with_no_correction():
     compare(lambda t: t.var(correction=0), lambda t: t.var(correction=0), np.array(2.0))
     compare(lambda t: t.std(correction=0), lambda t: t.std(correction=0), np.array(2.0))

@@ -1379,7 +1379,11 @@ def _variance(x, axis, keepdims, correction, function):
     """sum((x - mean)**2) / (N - correction) over ``axis``, composed from Tensor ops."""
     axes = normalize_axes(axis, x.ndim)
     count = math.prod(x.shape[a] for a in axes)
-    centered = x - x.mean(axis=axes, keepdims=True)
+    # The mean is a constant here: its own gradient, -2/(N - correction) * sum(x - mean) per
+    # element, is exactly 0, so leaving it out changes nothing but rounding. It also keeps
+    # inf * 0 from turning every gradient into NaN when N - correction <= 0 (PyTorch's formula
+    # is 2 * (x - mean) / (N - correction) too).
+    centered = x - x.detach().mean(axis=axes, keepdims=True)
     squares = (centered * centered).sum(axis=axes, keepdims=keepdims)
     if count - correction > 0:
         return squares / (count - correction)

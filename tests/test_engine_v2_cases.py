@@ -142,6 +142,39 @@ def test_transpose_negative_axes_backward(shape):
     np.testing.assert_array_equal(x.grad, g.T)
 
 
+@pytest.mark.parametrize("shape", [(), (3,), (2, 2), (2, 3), (2, 0, 4)])
+def test_transpose_of_two_axes_swaps_them_for_every_pair_as_pytorch(shape):
+    """transpose(d0, d1) swaps, whatever the ndim (a 2-d tensor too: (0, 1) is no permutation)."""
+    torch = pytest.importorskip("torch")
+    span = max(len(shape), 1)
+    for d0 in range(-span, span):
+        for d1 in range(-span, span):
+            x = leaf(rng.standard_normal(shape))
+            theirs = torch.tensor(x.data, requires_grad=True)
+            y, t = x.transpose(d0, d1), theirs.transpose(d0, d1)
+            np.testing.assert_array_equal(y.data, t.detach().numpy())
+            g = rng.standard_normal(y.shape)
+            y.backward(g)
+            t.backward(torch.tensor(g))
+            np.testing.assert_array_equal(x.grad, theirs.grad.numpy())
+
+
+def test_transpose_0_1_of_a_matrix_is_its_transpose():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    assert x.transpose(0, 1).tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    assert x.transpose(-2, -1).tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    assert x.transpose(1, 1).tolist() == x.tolist()
+    assert x.transpose((0, 1)).tolist() == x.tolist()  # one tuple: NumPy's permutation
+
+
+def test_squeeze_of_no_axes_drops_nothing():
+    x = Tensor(np.zeros((3, 1, 2)))
+    assert x.squeeze(()).shape == (3, 1, 2)
+    assert x.squeeze([]).shape == (3, 1, 2)
+    assert x.squeeze().shape == (3, 2)
+    assert x.squeeze((-2,)).shape == (3, 2)
+
+
 def test_transpose_tuple_with_negative_axes():
     x = leaf(rng.standard_normal((2, 3, 4)))
     y = x.transpose((1, -3, -1))

@@ -638,7 +638,12 @@ class TensorMethods:
         (2, 3)
         """
         axis = _axis_arg(axis, dim)
-        axes = range(self.ndim) if axis is None else normalize_axes(axis, self.ndim)
+        if axis is None:
+            axes = range(self.ndim)
+        elif isinstance(axis, tuple | list) and not axis:
+            axes = ()  # squeeze(()) names no axis: nothing to drop (PyTorch's)
+        else:
+            axes = normalize_axes(axis, self.ndim)
         drop = {a for a in axes if self.shape[a] == 1}
         return self.reshape(tuple(n for a, n in enumerate(self.shape) if a not in drop))
 
@@ -652,15 +657,20 @@ class TensorMethods:
         return self.reshape((*self.shape[:position], 1, *self.shape[position:]))
 
     def transpose(self, *axes):
-        """Permute the axes (all reversed when none are given), like ``numpy.transpose``.
-
-        With two axes of a tensor of more dimensions, swap those two (PyTorch's transpose).
+        """Swap two axes, ``transpose(dim0, dim1)``, as PyTorch's; or, given one tuple or list (or
+        three or more axes), permute the axes as ``numpy.transpose``; all reversed when none are
+        given.
 
         >>> Tensor([[1.0, 2.0, 3.0]]).transpose().shape
         (3, 1)
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).transpose(0, 1).tolist()   # a swap, as PyTorch
+        [[1.0, 3.0], [2.0, 4.0]]
         >>> Tensor(np.zeros((2, 3, 4))).transpose(-1, 0).shape
         (4, 3, 2)
+        >>> Tensor(np.zeros((2, 3, 4))).transpose((1, 2, 0)).shape     # a permutation, as NumPy
+        (3, 4, 2)
         """
+        swap = len(axes) == 2  # two separate axes: PyTorch's transpose(dim0, dim1)
         if len(axes) == 1 and isinstance(axes[0], tuple | list):
             axes = tuple(axes[0])
         if not axes:
@@ -672,7 +682,7 @@ class TensorMethods:
                     f"transpose: axis {a} is out of range for a tensor with {self.ndim} dimensions"
                 )
         normal = tuple(operator.index(a) % span for a in axes)
-        if len(normal) == 2 and self.ndim != 2:  # PyTorch's transpose(dim0, dim1): a swap
+        if swap:
             permutation = list(range(self.ndim))
             if self.ndim:
                 permutation[normal[0]], permutation[normal[1]] = normal[1], normal[0]

@@ -973,7 +973,7 @@ OP_TABLE = [
     ),
     OpCase(
         "transpose",
-        lambda a, axes: a.transpose(*axes),
+        lambda a, axes: a.transpose(axes),  # one tuple: a permutation, as NumPy's
         np.transpose,
         arrays(),
         lambda a: st.fixed_dictionaries({"axes": _permutation_of_axes(a)}),

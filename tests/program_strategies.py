@@ -180,7 +180,7 @@ class Reshape:
 class Transpose:
     x: Ref
     axes: tuple | None  # None: all axes reversed
-    form: str  # "spread" transpose(1, 0), "tuple" transpose((1, 0)), "T"
+    form: str  # "swap" transpose(0, 1), "spread" transpose(2, 0, 1), "tuple" ((1, 0)), "T"
 
     def run(self, api, values, leaves):
         return api.transpose(values[self.x.index], self.axes, self.form)
@@ -194,6 +194,15 @@ class Transpose:
         if self.form == "tuple":
             return f"{x}.transpose({self.axes!r})"
         return f"{x}.transpose({', '.join(map(str, self.axes))})"
+
+
+def _swap_permutation(ndim, axes):
+    """The permutation that swaps the two axes of ``transpose(d0, d1)``."""
+    permutation = list(range(ndim))
+    if ndim:
+        d0, d1 = (a % ndim for a in axes)
+        permutation[d0], permutation[d1] = d1, d0
+    return tuple(permutation)
 
 
 # Index components: ("slice", start, stop, step), ("int", i), ("none",), ("ellipsis",),
@@ -292,7 +301,7 @@ class NumpyAPI:
 
     @staticmethod
     def transpose(x, axes, form):
-        return np.transpose(x, axes)
+        return np.transpose(x, _swap_permutation(x.ndim, axes) if form == "swap" else axes)
 
     @staticmethod
     def index(x, components, bare):
@@ -333,7 +342,7 @@ class OursAPI:
             return x.T
         if axes is None:
             return x.transpose()
-        return x.transpose(*axes) if form == "spread" else x.transpose(axes)
+        return x.transpose(*axes) if form in ("spread", "swap") else x.transpose(axes)
 
     @staticmethod
     def index(x, components, bare):
@@ -384,6 +393,8 @@ class TorchAPI:
 
     @staticmethod
     def transpose(x, axes, form):
+        if form == "swap":
+            return x.transpose(*axes)
         if axes is None:
             axes = tuple(reversed(range(x.ndim)))
         return x.permute(axes)
@@ -765,14 +776,19 @@ class _Builder:
     def transpose(self):
         x = self.pick()
         ndim = self.value(x).ndim
-        form = self.choice(("spread", "tuple", "T", "spread"))
-        if form == "T" or (ndim == 0 and self.coin()):
+        form = self.choice(("spread", "tuple", "T", "swap"))
+        if form == "swap":  # PyTorch's transpose(dim0, dim1), any two axes, equal ones too
+            span = max(ndim, 1)
+            axes = (self.integer(-span, span - 1), self.integer(-span, span - 1))
+        elif form == "T" or (ndim == 0 and self.coin()):
             axes = None
         else:
             axes = self.draw(st.permutations(range(ndim)))
             axes = tuple(a - ndim if self.coin() else a for a in axes)
             if not axes:
                 form = "tuple"  # transpose(()) on a 0-d tensor; transpose() is axes=None
+            elif len(axes) == 2 and form == "spread":
+                form = "swap"  # two separate axes are PyTorch's swap, not a permutation
         return self.emit(Transpose(x, axes, form), x)
 
     def index(self, x=None):
@@ -832,6 +848,8 @@ class _Builder:
         """Integer indices into an axis of length n: repeats, negatives, or none at all."""
         length = 0 if n == 0 else self.choice((3, 1, 2, 4, 0))
         indices = self.rng.integers(-n, max(n, 1), length) if n else np.zeros(0, np.int64)
+        if length > 1 and self.coin(25):
+            indices[-1] = indices[0] - n * (indices[0] >= 0)  # a repeat, written negatively
         form = self.choice(("list", "array", "tensor"))
         if form != "list" and length == 4 and self.coin(30):
             indices = indices.reshape(2, 2)  # a 2-d index array

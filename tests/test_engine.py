@@ -889,6 +889,13 @@ def test_shape_and_axis_errors_are_ours_and_name_the_shapes(make, message):
         (lambda w: w.add_(1.0), [2.0, 3.0]),
         (lambda w: w.sub_(Tensor([1.0, 1.0])), [0.0, 1.0]),
         (lambda w: w.mul_(np.array([2.0, 3.0])), [2.0, 6.0]),
+        (lambda w: w.add_(Tensor([1.0, 1.0]), alpha=-2), [-1.0, 0.0]),
+        (lambda w: w.sub_(1.0, alpha=0.5), [0.5, 1.5]),
+        (lambda w: w.div_(4.0), [0.25, 0.5]),
+        (lambda w: _augmented(w, "+=", 1.0), [2.0, 3.0]),
+        (lambda w: _augmented(w, "-=", np.array([1.0, 3.0])), [0.0, -1.0]),
+        (lambda w: _augmented(w, "*=", Tensor(2.0)), [2.0, 4.0]),
+        (lambda w: _augmented(w, "/=", 2), [0.5, 1.0]),
     ],
 )
 def test_in_place_methods_change_the_data_and_bump_the_version(change, expected):
@@ -902,6 +909,47 @@ def test_in_place_methods_change_the_data_and_bump_the_version(change, expected)
         loss.backward()
     with pytest.raises(RuntimeError, match="requires grad cannot be changed in place"):
         w.add_(1.0)  # outside no_grad: refused, as PyTorch refuses it on a leaf
+
+
+def _augmented(w, operator, other):
+    """``w += other`` (or -=, *=, /=): in place, as in PyTorch; returns what w is bound to."""
+    namespace = {"w": w, "other": other}
+    exec(f"w {operator} other", namespace)
+    return namespace["w"]
+
+
+def test_pytorchs_manual_update_step_changes_the_parameters_in_place():
+    """``p -= lr * p.grad`` under no_grad, the step of PyTorch's tutorials, updates the model."""
+    model = tg.nn.Linear(2, 1, rng=0)
+    before = [p.data.copy() for p in model.parameters()]
+    model(Tensor([[1.0, 2.0]])).sum().backward()
+    with tg.no_grad():
+        for p in model.parameters():
+            p -= 0.5 * Tensor(p.grad)
+    for p, old in zip(model.parameters(), before):
+        np.testing.assert_allclose(p.data, old - 0.5 * p.grad, rtol=1e-6)
+        assert p._version == 1 and p.requires_grad and p.is_leaf
+
+
+def test_in_place_arithmetic_refuses_a_new_dtype_kind_or_shape_before_changing_anything():
+    counts = Tensor(np.array([1, 2]))
+    with pytest.raises(TypeError, match=r"float64.*int64"):
+        counts += 1.5  # PyTorch: result type Float can't be cast to Long
+    with pytest.raises(TypeError, match=r"float64.*int64"):
+        counts /= 2
+    with pytest.raises(ValueError, match=r"\(2, 2\).*\(2,\)"):
+        counts += np.ones((2, 2), np.int64)
+    np.testing.assert_array_equal(counts.data, [1, 2])
+    assert counts._version == 0
+    counts *= 3  # integers into integers: fine
+    np.testing.assert_array_equal(counts.data, [3, 6])
+    halves = Tensor(np.array([1.0, 3.0], np.float32))
+    halves += np.float64(0.5)  # float64 into float32: the same kind, kept float32 (as PyTorch)
+    assert halves.dtype == np.float32 and halves.tolist() == [1.5, 3.5]
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="requires grad cannot be changed in place"):
+        w += 1.0  # a leaf that requires grad, while grad is recorded: refused, as in PyTorch
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
 
 
 def test_views_and_detached_tensors_share_the_version_counter():
@@ -966,6 +1014,9 @@ def test_a_broadcast_view_stays_read_only_as_pytorch_refuses_writes_into_it():
     y = Tensor(np.arange(3.0))
     y[:, None].add_(1.0)  # a new axis of size 1 is no broadcast: the view is writable
     np.testing.assert_array_equal(y.data, [1.0, 2.0, 3.0])
+    empty = Tensor(np.zeros((3, 2, 0)))
+    empty.T.fill_(1.0)  # an empty view (NumPy may give it 0 strides) holds no repeats: writable
+    assert empty.T.data.flags.writeable
 
 
 # --------------------------------------------------------------------------- indexing's gradient

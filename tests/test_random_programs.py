@@ -152,7 +152,8 @@ CORNERS = {
     *("matmul 1-d @ 1-d", "matmul 1-d @ 2-d", "matmul 2-d @ 1-d", "matmul 2-d @ 2-d"),
     *("matmul batched", "sum", "mean", "max", "keepdims True", "keepdims False"),
     *(f"axis {kind}" for kind in ("NoneType", "int", "tuple", "list")),
-    *("reshape", "reshape -1", "transpose spread", "transpose tuple", "transpose T"),
+    *("reshape", "reshape -1", "transpose spread", "transpose swap", "transpose tuple"),
+    "transpose T",
     *(f"index {kind}" for kind in ("slice", "int", "none", "ellipsis", "array", "mask")),
     *("index []", "index repeats", "index chain"),
 }

@@ -36,7 +36,9 @@ def view_version(out, tensors):
     that tensor's counter and is made writable again (forward saw a read-only view)."""
     for t in tensors:
         if memory_owner(t._data) is out.base:
-            repeats = any(n > 1 and step == 0 for n, step in zip(out.shape, out.strides))
+            repeats = out.size > 0 and any(  # an empty array's strides may be 0: no repeats
+                n > 1 and step == 0 for n, step in zip(out.shape, out.strides)
+            )
             if not out.flags.writeable and not repeats:  # a broadcast stays read-only, as in
                 out = out.view()  # PyTorch, which refuses writes where elements share memory
                 with contextlib.suppress(ValueError):  # the tensor's own array is read-only

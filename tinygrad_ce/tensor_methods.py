@@ -793,14 +793,41 @@ class TensorMethods:
     # ------------------------------------------------------------------ in place
 
     def _in_place(self, name, value):
+        self._check_in_place(name)
+        self._data[...] = value._data if isinstance(value, Tensor) else value
+        self._version_counter.count += 1
+        return self
+
+    def _check_in_place(self, name):
         if self.requires_grad and engine.is_grad_enabled():
             raise RuntimeError(
                 f"{name}: a tensor that requires grad cannot be changed in place while grad is "
                 f"recorded (that is not differentiable here); use `with tg.no_grad():`"
             )
-        self._data[...] = value._data if isinstance(value, Tensor) else value
-        self._version_counter.count += 1
-        return self
+
+    def _in_place_arithmetic(self, name, other, compute):
+        """self = compute(self, other), written into this tensor's memory, as PyTorch's ``add_``:
+        ``other`` must broadcast to this shape, and the result's dtype must be of this tensor's
+        kind (a float result into an integer tensor is refused, as in PyTorch)."""
+        self._check_in_place(name)
+        shape = np.shape(other._data if isinstance(other, Tensor) else other)
+        try:
+            fits = np.broadcast_shapes(self.shape, shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"{name}: an operand of shape {shape} does not broadcast to this tensor's shape "
+                f"{self.shape} (an in-place result keeps the tensor's shape)"
+            )
+        with engine.no_grad():
+            result = compute(self, other)
+        if not np.can_cast(result.dtype, self.dtype, "same_kind"):
+            raise TypeError(
+                f"{name}: the result has dtype {result.dtype}, which cannot be stored in place in "
+                f"a tensor of dtype {self.dtype} (as in PyTorch); use the out-of-place operator"
+            )
+        return self._in_place(name, result)
 
     def zero_(self):
         """Set every element to 0, in place (an in-place change: backward checks for it)."""
@@ -814,21 +841,51 @@ class TensorMethods:
         """Copy ``src`` (broadcast to this shape) into this tensor, in place."""
         return self._in_place("copy_", np.broadcast_to(np.asarray(src), self.shape))
 
-    def add_(self, other):
-        """self += other, in place.
+    def add_(self, other, *, alpha=1):
+        """self += alpha * other, in place (``x += other`` too), as PyTorch's ``add_``.
 
         >>> Tensor([1.0, 2.0]).add_(1).tolist()
         [2.0, 3.0]
+        >>> w = Tensor([1.0, 2.0])
+        >>> w -= 0.5 * Tensor([2.0, 2.0])   # in place, as in PyTorch: w is the same tensor
+        >>> w.tolist()
+        [0.0, 1.0]
         """
-        return self._in_place("add_", self._data + np.asarray(other))
+        return self._in_place_arithmetic("add_", other, lambda x, y: x.add(y, alpha=alpha))
 
-    def sub_(self, other):
-        """self -= other, in place."""
-        return self._in_place("sub_", self._data - np.asarray(other))
+    def sub_(self, other, *, alpha=1):
+        """self -= alpha * other, in place (``x -= other`` too)."""
+        return self._in_place_arithmetic("sub_", other, lambda x, y: x.sub(y, alpha=alpha))
 
     def mul_(self, other):
-        """self *= other, in place."""
-        return self._in_place("mul_", self._data * np.asarray(other))
+        """self *= other, in place (``x *= other`` too)."""
+        return self._in_place_arithmetic("mul_", other, lambda x, y: x * _lift(y))
+
+    def div_(self, other, *, rounding_mode=None):
+        """self /= other, in place (``x /= other`` too); ``rounding_mode`` as in ``div``."""
+        return self._in_place_arithmetic(
+            "div_", other, lambda x, y: x.div(y, rounding_mode=rounding_mode)
+        )
+
+    # x += y: in place, as PyTorch (p -= lr * p.grad under no_grad updates p). On an intermediate
+    # while grad is recorded it is x = x + y, a new node (micrograd's reading; PyTorch records an
+    # in-place op with the same values and gradients). A leaf that requires grad is refused.
+    def _augmented(self, in_place, out_of_place, other):
+        if self.grad_fn is not None and engine.is_grad_enabled():
+            return out_of_place(self, other)
+        return in_place(self, other)
+
+    def __iadd__(self, other):
+        return self._augmented(type(self).add_, operator.add, other)
+
+    def __isub__(self, other):
+        return self._augmented(type(self).sub_, operator.sub, other)
+
+    def __imul__(self, other):
+        return self._augmented(type(self).mul_, operator.mul, other)
+
+    def __itruediv__(self, other):
+        return self._augmented(type(self).div_, operator.truediv, other)
 
     # ------------------------------------------------------------------ more elementwise
 

@@ -509,3 +509,25 @@ def test_an_option_of_another_model_or_optimizer_is_a_usage_error(args, message,
     assert status == 2
     assert message in err
     assert "epoch" not in output and os.listdir(tmp_path) == []
+
+
+def test_progress_on_a_pipe_prints_what_the_readme_says():
+    import io
+
+    utils = example_module("example_utils.py")
+    printed = {}
+    for total in (60, 30, 1000, 5):  # the default runs of iris, digits, spiral; a short one
+        stream = io.StringIO()  # not a terminal
+        progress = utils.Progress(total, stream=stream)
+        for epoch in range(1, total + 1):
+            progress.update(epoch, "loss 1")
+        printed[total] = [
+            int(line.split()[1].split("/")[0]) for line in stream.getvalue().splitlines()
+        ]
+    assert printed[60] == [1, 6, 12, 18, 24, 30, 36, 42, 48, 54, 60]
+    assert len(printed[30]) == len(printed[1000]) == 11
+    assert printed[5] == [1, 2, 3, 4, 5]
+    readme = " ".join((EXAMPLES.parent / "README.md").read_text(encoding="utf-8").split())
+    assert "a progress line per epoch" not in readme
+    assert "11 lines for each default run" in readme
+    assert "60 epochs print epochs 1, 6, 12, ..., 60" in readme

@@ -3,7 +3,8 @@
 - options: ``positive_int``, ``int_at_least``, ``positive_float``, ``fraction_or_count`` and
   ``out_folder`` argparse types that refuse nonsense (``--lr inf``, ``--epochs 0``, ``--out ""``)
   with a usage error, ``prepare_out_dir`` (``--out`` must be a writable folder, and the files
-  the example writes there must not be folders, checked before training) and
+  the example writes there must not be folders, checked before training; files already there
+  are replaced only with ``--overwrite``, see ``add_overwrite_option`` and ``saved_note``) and
   ``split_or_usage_error`` (``--test-size`` must leave both parts non-empty, checked before
   training); seeds are any int, negative ones included, as in PyTorch;
 - training: ``Progress`` (one updating line on a terminal, a line per ~10% on a pipe),
@@ -117,13 +118,26 @@ def fraction_or_count(text):
     return value
 
 
-def prepare_out_dir(parser, out, outputs=()):
+def add_overwrite_option(parser):
+    """``--overwrite``: without it, a run refuses to write over files already in ``--out``."""
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace model.npz and the pictures an earlier run left in --out (without it, a "
+        "run whose files already exist there stops before training and replaces nothing)",
+    )
+
+
+def prepare_out_dir(parser, out, outputs=(), overwrite=False):
     """Create ``--out`` if missing and check that it is a writable folder, before any training.
 
     ``outputs`` are the names of the files the example will write there (``model.npz``, the
     pictures): each must be free, or a file that can be replaced (not a folder, not a symbolic
-    link into a missing folder). Errors become argparse usage errors (exit status 2), so a bad
-    ``--out`` costs no training.
+    link into a missing folder). A file already there (an earlier run's, or the user's own) is
+    replaced only with ``--overwrite`` (``overwrite``): nothing saved is ever replaced
+    unasked. Errors become argparse usage errors (exit status 2), so a bad ``--out`` costs no
+    training. Returns the folder and the set of output paths that already exist (the ones the
+    run will replace, with ``--overwrite``), for ``saved_note``.
     """
     path = Path(out)
     if path.is_symlink() and not path.exists():
@@ -143,7 +157,21 @@ def prepare_out_dir(parser, out, outputs=()):
         problem = _output_problem(path / name)
         if problem:
             parser.error(f"--out {out}: {path / name} {problem}; move it or choose another --out")
-    return path
+    existing = [path / name for name in outputs if (path / name).exists()]
+    if existing and not overwrite:
+        names = ", ".join(str(file) for file in existing)
+        verb = "exists" if len(existing) == 1 else "exist"
+        parser.error(
+            f"--out {out}: {names} already {verb} (an earlier run's, or yours); nothing was "
+            f"trained or replaced. Choose another --out, or pass --overwrite to replace "
+            f"{'it' if len(existing) == 1 else 'them'} at the end of a successful run"
+        )
+    return path, set(existing)
+
+
+def saved_note(path, existing):
+    """``" (replaced the earlier file: --overwrite)"`` if ``path`` held a file before the run."""
+    return " (replaced the earlier file: --overwrite)" if path in existing else ""
 
 
 def _output_problem(file):

@@ -6,7 +6,7 @@ the decision boundaries around the arms. The MLP (2 -> 100 -> 3) is trained on a
 at once (one Adam step per epoch) for 1,000 epochs, in about a second.
 
     python examples/spiral.py
-    python examples/spiral.py --hidden 20 --epochs 3000
+    python examples/spiral.py --hidden 20 --epochs 3000 --out runs/spiral-20
     python examples/spiral.py --help
 
 Prints progress, the training accuracy (and a linear classifier's, trained the same way, for
@@ -14,6 +14,9 @@ comparison) and where the model was saved (``nn.load(nn.Sequential(nn.Linear(2, 
 nn.ReLU(), nn.Linear(100, 3)), path)`` reads it back). With matplotlib installed it also draws
 ``decision_regions.png``: the class the MLP predicts at every point of the plane, the data on
 top, misclassified points crossed out.
+
+Files already in ``--out`` (``model.npz``, the picture) are replaced only with ``--overwrite``;
+without it the run stops before training, and a run whose loss stops being finite writes nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import numpy as np  # noqa: E402
 from example_utils import (  # noqa: E402
     PLOTS_MISSING,
     Progress,
+    add_overwrite_option,
     check_loss,
     int_at_least,
     load_matplotlib,
@@ -52,6 +56,7 @@ from example_utils import (  # noqa: E402
     quiet_float_errors,
     run_script,
     save_model,
+    saved_note,
 )
 
 from tinygrad_ce import functional as F  # noqa: E402
@@ -99,6 +104,7 @@ def parse_args(argv=None):
         help="folder for model.npz and the picture, created if missing (default: %(default)s)",
     )
     add("--no-plots", action="store_true", help="do not draw decision_regions.png")
+    add_overwrite_option(parser)
     return parser, parser.parse_args(argv)
 
 
@@ -126,7 +132,7 @@ def fit(model, X, y, epochs, lr, progress=None):
 def train(parser, args):
     pictures = [] if args.no_plots else ["decision_regions.png"]
     # Before training: a bad --out costs nothing.
-    out = prepare_out_dir(parser, args.out, ["model.npz", *pictures])
+    out, existing = prepare_out_dir(parser, args.out, ["model.npz", *pictures], args.overwrite)
     X, y = make_spiral(args.n_per_class, noise=args.noise, seed=args.data_seed)
     X = X.astype(np.float32)
     rng = generator_from(args.seed)  # any int, negative ones too (as torch.manual_seed)
@@ -153,7 +159,7 @@ def train(parser, args):
 
     model_path = out / "model.npz"
     save_model(model, model_path)
-    print(f"model saved to {model_path}")
+    print(f"model saved to {model_path}{saved_note(model_path, existing)}")
 
     if args.no_plots:
         print("pictures skipped (--no-plots)")
@@ -163,7 +169,7 @@ def train(parser, args):
             print(PLOTS_MISSING.format(names="decision_regions.png"))
         else:
             path = draw_regions(plotting, out, model, X, y, predicted)
-            print(f"picture saved to {path}")
+            print(f"picture saved to {path}{saved_note(path, existing)}")
     print(
         f"wall time: {time.perf_counter() - START:.2f} s "
         f"(start-up and training {train_seconds:.2f} s)"

@@ -6,7 +6,7 @@ with statistics of the training part; an MLP (64 -> 128 -> 10, ReLU) is trained 
 mini-batches of 32 for 30 epochs. It takes a few seconds on two cores.
 
     python examples/train_digits.py
-    python examples/train_digits.py --hidden 256 --epochs 40
+    python examples/train_digits.py --hidden 256 --epochs 40 --out runs/digits-256
     python examples/train_digits.py --help
 
 Prints progress, the test accuracy, a confusion matrix and where the model was saved. The saved
@@ -15,6 +15,9 @@ so ``nn.load(build_model(128), path)`` followed by ``model(pixels)`` is all a us
 (``build_model(128)`` is ``nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))``).
 With matplotlib installed it also draws ``misclassified.png``: every misclassified test digit
 with its true and predicted label.
+
+Files already in ``--out`` (``model.npz``, the picture) are replaced only with ``--overwrite``;
+without it the run stops before training, and a run whose loss stops being finite writes nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import numpy as np  # noqa: E402
 from example_utils import (  # noqa: E402
     PLOTS_MISSING,
     Progress,
+    add_overwrite_option,
     check_loss,
     confusion_matrix,
     format_confusion,
@@ -55,6 +59,7 @@ from example_utils import (  # noqa: E402
     quiet_float_errors,
     run_script,
     save_model,
+    saved_note,
     split_or_usage_error,
     suspects,
 )
@@ -113,6 +118,7 @@ def parse_args(argv=None):
         help="folder for model.npz and the picture, created if missing (default: %(default)s)",
     )
     add("--no-plots", action="store_true", help="do not draw misclassified.png")
+    add_overwrite_option(parser)
     return parser, parser.parse_args(argv)
 
 
@@ -143,7 +149,7 @@ def fold_standardization(model, scaler, hidden):
 def train(parser, args):
     pictures = [] if args.no_plots else ["misclassified.png"]
     # Before training: a bad --out costs nothing.
-    out = prepare_out_dir(parser, args.out, ["model.npz", *pictures])
+    out, existing = prepare_out_dir(parser, args.out, ["model.npz", *pictures], args.overwrite)
     X, y, _, digit_names = load_digits()
     X_train, X_test, y_train, y_test = split_or_usage_error(
         parser, X, y, args.test_size, args.split_seed
@@ -193,7 +199,8 @@ def train(parser, args):
     model_path = out / "model.npz"
     save_model(fold_standardization(model, scaler, args.hidden), model_path)
     print(
-        f"model saved to {model_path} (it takes raw pixels 0-16; read it back with nn.load("
+        f"model saved to {model_path}{saved_note(model_path, existing)} (it takes raw pixels "
+        f"0-16; read it back with nn.load("
         f"nn.Sequential(nn.Linear(64, {args.hidden}), nn.ReLU(), nn.Linear({args.hidden}, 10)), "
         f"path))"
     )
@@ -206,7 +213,7 @@ def train(parser, args):
             print(PLOTS_MISSING.format(names="misclassified.png"))
         else:
             path = draw_misclassified(plotting, out, X_test, y_test, predicted)
-            print(f"picture saved to {path}")
+            print(f"picture saved to {path}{saved_note(path, existing)}")
     print(
         f"wall time: {time.perf_counter() - START:.2f} s "
         f"(start-up and training {train_seconds:.2f} s)"

@@ -6,7 +6,7 @@ features standardized with statistics of the training part only) and tested on t
 ``--model mlp`` trains a small multi-layer perceptron instead.
 
     python examples/train_iris.py                     # softmax regression, SGD
-    python examples/train_iris.py --model mlp --optimizer adam --epochs 200
+    python examples/train_iris.py --model mlp --optimizer adam --epochs 200 --out runs/iris-mlp
     python examples/train_iris.py --help
 
 Prints progress (epoch, loss, train and test accuracy), then the test accuracy, a confusion
@@ -19,10 +19,13 @@ plotted features only (petal length and width); the caption says so and gives bo
 test accuracy, and the flowers that second model gets wrong are crossed out.
 The same seeds give the same numbers on every run.
 
-Options are checked before training: ``--out`` must be a writable folder and ``--test-size``
-must leave every class in both parts. If the loss stops being a finite number (a learning rate
-far too high), training stops with a message and exit status 1, and no model file is written:
-an existing ``model.npz`` from an earlier run is left as it was.
+Options are checked before training: ``--out`` must be a writable folder, ``--test-size``
+must leave every class in both parts, ``--hidden`` needs ``--model mlp`` and ``--momentum``
+needs ``--optimizer sgd``. Files already in ``--out`` (``model.npz``, the pictures) are
+replaced only with ``--overwrite``; without it the run stops before training. If the loss stops
+being a finite number (a learning rate far too high), training stops with a message and exit
+status 1, and no file is written: an existing ``model.npz`` from an earlier run is left as it
+was.
 
 Why the default ``--split-seed`` is 3 (see ``SPLIT_NOTE``): with 30 test flowers one mistake
 costs 3.3 points, so the test accuracy says as much about the split as about the model.
@@ -51,6 +54,7 @@ import numpy as np  # noqa: E402
 from example_utils import (  # noqa: E402
     PLOTS_MISSING,
     Progress,
+    add_overwrite_option,
     check_loss,
     confusion_matrix,
     format_confusion,
@@ -66,6 +70,7 @@ from example_utils import (  # noqa: E402
     quiet_float_errors,
     run_script,
     save_model,
+    saved_note,
     split_or_usage_error,
     suspects,
 )
@@ -76,6 +81,8 @@ from tinygrad_ce.datasets import Standardizer, iterate_minibatches, load_iris  #
 from tinygrad_ce.seeding import generator_from  # noqa: E402
 
 DEFAULT_LR = {"sgd": 0.1, "adam": 0.01}
+DEFAULT_HIDDEN = 16  # --hidden, for --model mlp
+DEFAULT_MOMENTUM = 0.9  # --momentum, for --optimizer sgd
 
 SPLIT_NOTE = """\
 The split: --split-seed picks which flowers are held out (10 of each class by default).
@@ -100,7 +107,12 @@ def parse_args(argv=None):
         default="softmax",
         help="softmax: one Linear(4, 3); mlp: Linear-ReLU-Linear (default: %(default)s)",
     )
-    add("--hidden", type=positive_int, default=16, help="hidden units of the MLP (default: 16)")
+    add(
+        "--hidden",
+        type=positive_int,
+        default=None,
+        help="hidden units of the MLP, with --model mlp only (default: 16)",
+    )
     add(
         "--epochs",
         type=positive_int,
@@ -119,7 +131,12 @@ def parse_args(argv=None):
         default="sgd",
         help="optimizer; sgd uses --momentum (default: %(default)s)",
     )
-    add("--momentum", type=non_negative_float, default=0.9, help="SGD momentum (default: 0.9)")
+    add(
+        "--momentum",
+        type=non_negative_float,
+        default=None,
+        help="SGD momentum, with --optimizer sgd only (default: 0.9)",
+    )
     add(
         "--weight-decay",
         type=non_negative_float,
@@ -158,7 +175,21 @@ def parse_args(argv=None):
         action="store_true",
         help="do not write the PNG plots even if matplotlib is installed",
     )
+    add_overwrite_option(parser)
     args = parser.parse_args(argv)
+    # An option of the other model or optimizer would be ignored: refuse it instead.
+    if args.hidden is not None and args.model != "mlp":
+        parser.error(
+            f"argument --hidden: only the MLP has hidden units; add --model mlp "
+            f"(--model is {args.model})"
+        )
+    if args.momentum is not None and args.optimizer != "sgd":
+        parser.error(
+            f"argument --momentum: only SGD takes a momentum (Adam uses its betas); use "
+            f"--optimizer sgd or drop --momentum (--optimizer is {args.optimizer})"
+        )
+    args.hidden = DEFAULT_HIDDEN if args.hidden is None else args.hidden
+    args.momentum = DEFAULT_MOMENTUM if args.momentum is None else args.momentum
     if args.lr is None:
         args.lr = DEFAULT_LR[args.optimizer]
     return parser, args
@@ -230,7 +261,7 @@ def fit(model, args, rng, train_data, test_data, progress=None):
 def train(parser, args):
     pictures = [] if args.no_plots else ["curves.png", "decision_regions.png"]
     # Before training: a bad --out costs nothing.
-    out = prepare_out_dir(parser, args.out, ["model.npz", *pictures])
+    out, existing = prepare_out_dir(parser, args.out, ["model.npz", *pictures], args.overwrite)
     X, y, feature_names, target_names = load_iris()
     X_train, X_test, y_train, y_test = split_or_usage_error(
         parser, X, y, args.test_size, args.split_seed
@@ -256,7 +287,7 @@ def train(parser, args):
 
     model_path = out / "model.npz"
     save_model(model, model_path)
-    print(f"model saved to {model_path}")
+    print(f"model saved to {model_path}{saved_note(model_path, existing)}")
 
     if args.no_plots:
         print("plots skipped (--no-plots)")
@@ -279,7 +310,8 @@ def train(parser, args):
             )
             data = (X_train, y_train, X_test, y_test, feature_names, target_names)
             paths = save_plots(plotting, out, history, petal_model, test_acc, scaler, data)
-            print("plots saved to " + " and ".join(str(p) for p in paths))
+            saved = [f"{path}{saved_note(path, existing)}" for path in paths]
+            print("plots saved to " + " and ".join(saved))
             _, petal_acc, _ = evaluate(petal_model, Xs_test[:, petal], y_test)
             print(
                 f"decision_regions.png shows a second {args.model} model trained the same way on "

@@ -6,6 +6,9 @@ import os
 
 from hypothesis import settings
 
-settings.register_profile("deterministic", derandomize=True, deadline=None, print_blob=True)
+# No example database: a derandomized run has nothing to replay, and the suite writes none.
+settings.register_profile(
+    "deterministic", derandomize=True, database=None, deadline=None, print_blob=True
+)
 settings.register_profile("explore", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))

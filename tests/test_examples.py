@@ -177,8 +177,9 @@ def test_a_diverging_run_stops_and_keeps_the_existing_model(example, option, tmp
 
     # A finite value so large that the weights overflow to inf: the loss turns NaN.
     status, _, err, caught = run_main_recording_warnings(
-        example, option, "1e300", "--epochs", "3", "--out", str(tmp_path), capsys=capsys
-    )
+        example, option, "1e300", "--epochs", "3", "--out", str(tmp_path), "--overwrite",
+        capsys=capsys,
+    )  # fmt: skip
     assert status == 1, err
     assert caught == []  # no NumPy overflow warnings before the message
     assert re.search(r"training stopped at epoch [12], step \d+: the loss is nan", err), err
@@ -401,8 +402,9 @@ def test_spiral_needs_two_points_per_arm(tmp_path, capsys):
 def test_one_epoch_is_singular(example, tmp_path, capsys):
     for epochs, words in (("1", "1 epoch,"), ("2", "2 epochs,")):
         status, output, err = run_main(
-            example, "--epochs", epochs, "--no-plots", "--out", str(tmp_path), capsys=capsys
-        )
+            example, "--epochs", epochs, "--no-plots", "--out", str(tmp_path / epochs),
+            capsys=capsys,
+        )  # fmt: skip
         assert status == 0, err
         assert words in output.splitlines()[0], output
 
@@ -417,7 +419,7 @@ def test_negative_seeds_work_as_in_pytorch(example, tmp_path, capsys):
     assert "seed -1" in output.splitlines()[0]
     # A negative seed n is n % 2**64, as torch.manual_seed reads it: the same run.
     unsigned = [str(int(v) % 2**64) if re.fullmatch(r"-\d+", v) else v for v in seeds]
-    status, again, err = run_main(example, *args, *unsigned, capsys=capsys)
+    status, again, err = run_main(example, *args, *unsigned, "--overwrite", capsys=capsys)
     assert status == 0, err
     assert results(output) == results(again)
 
@@ -446,3 +448,86 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path):
     process.wait(timeout=120)
     assert process.returncode == 141, err  # 128 + SIGPIPE, as a shell reports for `head`
     assert err == b"", err.decode()  # no BrokenPipeError traceback, no "Exception ignored"
+
+
+# --------------------------------------------------------------------------- files already in --out
+
+
+@pytest.mark.parametrize(
+    ("example", "name"), [(e, n) for e, names in sorted(OUTPUTS.items()) for n in names]
+)
+def test_a_file_already_in_out_is_never_replaced_without_overwrite(example, name, tmp_path, capsys):
+    mine = tmp_path / name
+    mine.write_bytes(b"the user's own file")
+    status, output, err = run_main(example, *QUICK[example][0], "--out", str(tmp_path),
+                                   capsys=capsys)  # fmt: skip
+    assert status == 2
+    assert f"--out {tmp_path}: {mine} already exists" in err
+    assert "nothing was trained or replaced" in err and "--overwrite" in err
+    assert "epoch" not in output  # refused before training
+    assert mine.read_bytes() == b"the user's own file"
+    assert os.listdir(tmp_path) == [name]
+
+
+@pytest.mark.parametrize("example", sorted(QUICK))
+def test_overwrite_replaces_the_files_of_an_earlier_run_and_says_so(example, tmp_path, capsys):
+    args = [*QUICK[example][0], "--no-plots", "--out", str(tmp_path)]
+    status, first, err = run_main(example, *args, capsys=capsys)
+    assert status == 0, err
+    model_path = tmp_path / "model.npz"
+    assert f"model saved to {model_path}\n" in first or f"model saved to {model_path} (" in first
+    assert "replaced" not in first
+    earlier = model_path.read_bytes()
+    status, _, err = run_main(example, *args, "--seed", "1", capsys=capsys)
+    assert status == 2 and f"{model_path} already exists" in err
+    assert model_path.read_bytes() == earlier
+    status, again, err = run_main(example, *args, "--seed", "1", "--overwrite", capsys=capsys)
+    assert status == 0, err
+    assert f"model saved to {model_path} (replaced the earlier file: --overwrite)" in again
+    assert model_path.read_bytes() != earlier  # another seed: another model
+
+
+def test_iris_mlp_after_the_default_run_keeps_the_softmax_model(tmp_path, capsys):
+    out = ["--epochs", "2", "--no-plots", "--out", str(tmp_path)]
+    assert run_main("train_iris.py", *out, capsys=capsys)[0] == 0
+    status, output, err = run_main("train_iris.py", "--model", "mlp", *out, capsys=capsys)
+    assert status == 2 and "model.npz already exists" in err and "epoch" not in output
+    nn.load(nn.Linear(4, 3), tmp_path / "model.npz")  # still the softmax regression
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--hidden", "8"], "argument --hidden: only the MLP has hidden units; add --model mlp"),
+        (["--model", "softmax", "--hidden", "16"], "argument --hidden"),
+        (["--optimizer", "adam", "--momentum", "0.5"], "argument --momentum: only SGD takes"),
+    ],
+)
+def test_an_option_of_another_model_or_optimizer_is_a_usage_error(args, message, tmp_path,
+                                                                   capsys):  # fmt: skip
+    status, output, err = run_main("train_iris.py", *args, "--out", str(tmp_path), capsys=capsys)
+    assert status == 2
+    assert message in err
+    assert "epoch" not in output and os.listdir(tmp_path) == []
+
+
+def test_progress_on_a_pipe_prints_what_the_readme_says():
+    import io
+
+    utils = example_module("example_utils.py")
+    printed = {}
+    for total in (60, 30, 1000, 5):  # the default runs of iris, digits, spiral; a short one
+        stream = io.StringIO()  # not a terminal
+        progress = utils.Progress(total, stream=stream)
+        for epoch in range(1, total + 1):
+            progress.update(epoch, "loss 1")
+        printed[total] = [
+            int(line.split()[1].split("/")[0]) for line in stream.getvalue().splitlines()
+        ]
+    assert printed[60] == [1, 6, 12, 18, 24, 30, 36, 42, 48, 54, 60]
+    assert len(printed[30]) == len(printed[1000]) == 11
+    assert printed[5] == [1, 2, 3, 4, 5]
+    readme = " ".join((EXAMPLES.parent / "README.md").read_text(encoding="utf-8").split())
+    assert "a progress line per epoch" not in readme
+    assert "11 lines for each default run" in readme
+    assert "60 epochs print epochs 1, 6, 12, ..., 60" in readme

@@ -6,9 +6,11 @@ changes its inputs); importing it without hypothesis says what to install."""
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -169,6 +171,62 @@ def test_check_op_draws_the_same_examples_whatever_modules_are_loaded(tmp_path, 
     import odd_constants_for_the_kit  # noqa: F401
 
     assert recorded_examples() == first
+
+
+FRESH_RUN = """
+import numpy as np
+import tinygrad_ce as tg
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+from tinygrad_ce.testing import arrays, check_op
+
+# A user's profile that keeps a database in the current folder: check_op must not use it.
+settings.register_profile("mine", database=DirectoryBasedExampleDatabase(".hypothesis/mine"))
+settings.load_profile("mine")
+
+
+class SinWithAWrongBackward(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * np.sin(x)
+
+
+seen = []
+strategy = arrays().map(lambda a: seen.append(a.tolist()) or a)
+check_op(lambda x: x.exp(), strategy, reference=np.exp, max_examples=10)
+print(len(seen), hash(repr(seen)))
+for seed in (None, 7):
+    try:
+        check_op(lambda x: SinWithAWrongBackward.apply(x), arrays(), max_examples=10, seed=seed)
+    except tg.GradcheckError as error:
+        print(error, [note for note in error.__notes__ if note.startswith("Draw")])
+"""
+
+
+def test_check_op_writes_nothing_in_the_current_folder_and_fails_the_same_way_every_run(tmp_path):
+    """In fresh interpreters (without this suite's hypothesis profile), from a folder holding a
+    local module (hypothesis caches the constants of local source files under .hypothesis/)."""
+    (tmp_path / "user_test.py").write_text(FRESH_RUN)
+    env = {**os.environ, "PYTHONPATH": str(Path(tg.__file__).resolve().parent.parent)}
+    env["PYTHONHASHSEED"] = "0"  # the printed hash of the drawn examples
+    env.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+    outputs = []
+    for _ in range(2):
+        command = [sys.executable, "user_test.py"]
+        run = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        outputs.append(run.stdout)
+        assert sorted(os.listdir(tmp_path)) == ["user_test.py"]  # no .hypothesis/, no cache
+    lines = outputs[0].splitlines()
+    assert int(lines[0].split()[0]) >= 10  # the examples drawn by a passing check
+    assert len(lines) == 3 and all("gradient of input 0" in line for line in lines[1:]), lines
+    assert outputs[1] == outputs[0]  # the same examples, the same failures
 
 
 def test_check_op_runs_max_examples():

@@ -499,14 +499,61 @@ def test_html_and_trace_with_a_branch_that_gets_no_gradient(tmp_path):
     assert ">Exp<" in text  # drawn without a step number: it did not run
 
 
-def test_html_after_the_graph_was_freed_raises_and_restores(tmp_path):
+def test_html_after_the_graph_was_freed_says_to_call_it_before_backward(tmp_path):
     w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     loss = (w * w).sum()
     loss.backward()
     first = w.grad
-    with pytest.raises(RuntimeError, match="second time"):
+    with pytest.raises(RuntimeError, match=r"before loss\.backward\(\).*retain_graph=True") as err:
         to_html(loss, tmp_path / "s.html")
+    assert "second time" not in str(err.value) and "Mul" in str(err.value)
     assert w.grad is first and first.tolist() == [2.0, 4.0]
+    assert not (tmp_path / "s.html").exists()
+
+
+def test_html_after_backward_with_retain_graph_is_the_page_before_it(tmp_path):
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * w.exp()).sum()
+    before = to_html(loss, tmp_path / "before.html", names={"w": w}).read_text()
+    loss.backward(retain_graph=True)
+    after = to_html(loss, tmp_path / "after.html", names={"w": w}).read_text()
+    assert after == before
+    pairs = (item for item in [("w", w)])  # a generator (named_parameters()) is read once
+    assert to_html(loss, tmp_path / "pairs.html", names=pairs).read_text() == before
+
+
+@pytest.mark.parametrize("path", ["g.svg", "out/g.svg"])
+def test_a_path_given_as_names_says_how_to_write_a_file(path, tmp_path):
+    import pathlib
+
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * w).sum()
+    for wrong in (path, pathlib.Path(path)):
+        for func in (to_svg, to_dot, tg.viz.draw):
+            with pytest.raises(TypeError, match=r"names must map names to tensors") as err:
+                func(loss, wrong)
+            message = str(err.value)
+            assert type(wrong).__name__ in message and repr(path) in message
+            assert f"tg.viz.render(loss, {path!r})" in message
+            assert f"tg.viz.draw(loss).save({path!r})" in message
+    # the advice is right: both write the picture
+    assert tg.viz.render(loss, tmp_path / "a.svg").read_text() == to_svg(loss)
+    assert tg.viz.draw(loss).save(tmp_path / "b.svg").read_text() == to_svg(loss)
+
+
+def test_names_of_a_wrong_type_name_it():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * w).sum()
+    with pytest.raises(TypeError, match="got int 3"):
+        to_svg(loss, 3)
+    with pytest.raises(TypeError, match=r"one item is Tensor .*not a \(name, tensor\) pair"):
+        to_svg(loss, [w])
+    with pytest.raises(TypeError, match="to_html: names must map"):
+        to_html(loss, "s.html", "w")
+    with pytest.raises(TypeError, match="trace: names must map"):
+        trace(names="w")
+    pairs = (item for item in [("w", w)])  # a generator, as named_parameters() gives
+    assert box_with(to_svg(loss, pairs), "w")
 
 
 def test_names_from_locals_label_every_kind_of_tensor():

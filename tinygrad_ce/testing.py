@@ -4,7 +4,8 @@
 
 ``check_op(fn, inputs)`` draws examples from a strategy and, on each, runs the checks that find
 the mistakes people make when they write an op (see ``check_op``). It gives the same verdict on
-every run: the examples are derandomized unless you pass ``seed=``.
+every run: the examples are derandomized unless you pass ``seed=``. It keeps no example database
+and writes nothing into the current folder (no ``.hypothesis/``).
 
 The strategies give float64 arrays with value bounds (keep inputs away from where an op is
 undefined), 0-d and empty (size-0) shapes among the others unless you say ``empty=False``,
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -569,6 +571,34 @@ def _fixed_constants():
         cache.cache.clear()
 
 
+@contextlib.contextmanager
+def _storage_elsewhere():
+    """Keep hypothesis's files out of the user's folder while check_op runs.
+
+    hypothesis keeps what it writes (the example database, its cache of the constants in local
+    source files, ...) under ``.hypothesis/`` in the current folder. check_op uses no database
+    (``database=None``) and needs none of the caches, so while it runs hypothesis's folder is a
+    temporary one, removed after: nothing is written into the user's folder, whichever
+    hypothesis version is installed. (Without ``set_hypothesis_home_dir``: nothing to do.)
+    """
+    try:
+        from hypothesis import configuration
+
+        set_home = configuration.set_hypothesis_home_dir
+    except (ImportError, AttributeError):  # pragma: no cover - no such setting
+        yield
+        return
+    previous = vars(configuration).get("__hypothesis_home_directory")
+    with tempfile.TemporaryDirectory(
+        prefix="tinygrad_ce_hypothesis_", ignore_cleanup_errors=True
+    ) as home:
+        set_home(home)
+        try:
+            yield
+        finally:
+            set_home(previous)
+
+
 def _draw_requires(data, arrays, vary):
     """Which floating inputs require grad: all, or (``vary``) a random non-empty subset.
 
@@ -636,7 +666,8 @@ def check_op(
        wherever the float64 one is and within ``float32_tol * (1 + |float64|)`` of it; so are
        the gradients.
 
-    The examples are the same on every run (derandomized); ``seed=`` an int draws others.
+    The examples are the same on every run (derandomized); ``seed=`` an int draws others. No
+    example database is kept (``database=None``) and nothing is written into the current folder.
 
     >>> from hypothesis import strategies as st
     >>> check_op(
@@ -697,7 +728,7 @@ def check_op(
     )(run)
     if seed is not None:
         run = hypothesis.seed(seed)(run)
-    with _fixed_constants():
+    with _fixed_constants(), _storage_elsewhere():
         run()
 
 

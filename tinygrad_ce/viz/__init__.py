@@ -60,7 +60,8 @@ def to_svg(tensor, names=None, direction=None):
     ``retain_grad()`` (the root's too). It is what every backward so far added up, whichever
     loss it started from, not the gradient of ``tensor``; the root's gradient is not shown
     unless it was retained. ``names`` maps names to tensors (``locals()`` works): leaves,
-    intermediates and the root.
+    intermediates and the root. ``to_svg`` returns the text and writes no file: to write one,
+    ``render(tensor, "graph.svg")`` or ``draw(tensor).save("graph.svg")``.
 
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> y = (x * 3.0).sum()
@@ -69,6 +70,7 @@ def to_svg(tensor, names=None, direction=None):
     >>> all(word in svg for word in ("Mul", "Sum", ">x<", ">y<", ".grad [3 3]", ">3<"))
     True
     """
+    names = _graph.check_names(names, "to_svg")
     return _svg.render(_graph.build(tensor, names), direction=direction)
 
 
@@ -84,7 +86,7 @@ class draw:
     """
 
     def __init__(self, tensor, names=None, direction=None):
-        self.svg = to_svg(tensor, names, direction)
+        self.svg = to_svg(tensor, _graph.check_names(names, "draw"), direction)
 
     def _repr_svg_(self):
         return self.svg
@@ -104,7 +106,7 @@ def to_dot(tensor, names=None):
     >>> dot.startswith("digraph") and "Exp" in dot and 'label="x' in dot
     True
     """
-    graph = _graph.build(tensor, names)
+    graph = _graph.build(tensor, _graph.check_names(names, "to_dot"))
     fill = {"leaf": "#ddf4ff", "constant": "#f6f8fa", "value": "#ffffff", "op": "#eef1f4"}
     lines = [
         "digraph tinygrad_ce {",
@@ -133,6 +135,7 @@ def render(tensor, path, names=None, direction=None):
     """Write the graph of ``tensor`` to ``path``: ``.svg`` by ``to_svg`` (nothing needed), or
     ``.png``/``.pdf`` by Graphviz's ``dot`` command (RuntimeError saying how to install it
     when it is missing; ``direction`` is for ``.svg`` only). Returns the path written."""
+    names = _graph.check_names(names, "render")
     path = Path(path)
     fmt = path.suffix.lstrip(".") or "svg"
     if fmt == "svg":
@@ -174,7 +177,7 @@ class trace:
     """
 
     def __init__(self, names=None, file=None):
-        self.names = names
+        self.names = _graph.check_names(names, "trace")
         self.file = file
         self.recorder = None
         self._stack = None

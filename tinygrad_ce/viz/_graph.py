@@ -14,6 +14,7 @@ operand, labelled where the order matters (``a`` and ``b`` of ``a - b``).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,6 +79,54 @@ class Graph:
     leaf_key: dict = field(default_factory=dict)  # id(leaf tensor) -> key of its box
     leaves: list = field(default_factory=list)  # the leaf tensors, in drawing order
     nodes: list = field(default_factory=list)  # the Nodes, in drawing order
+
+
+def check_names(names, caller):
+    """``names`` as a list of ``(name, tensor)`` pairs (None stays None), or a clear TypeError.
+
+    ``names`` is a mapping (``{"w": w}``, ``locals()``) or an iterable of pairs
+    (``model.named_parameters()``, read once here so a generator is not used up). A path given
+    where ``names`` goes (``to_svg(loss, "g.svg")``) is the usual slip: the message says how to
+    write the picture to a file.
+    """
+    if names is None:
+        return None
+    if isinstance(names, str | bytes | os.PathLike):
+        message = (
+            f"{caller}: names must map names to tensors ({{'w': w}}, locals()) or be "
+            f"(name, tensor) pairs, got {type(names).__name__} {names!r}"
+        )
+        what = {"to_svg": "returns the SVG text", "to_dot": "returns the DOT text"}
+        what["draw"] = "makes a picture object"
+        if caller in what:
+            path = os.fsdecode(names)
+            message += (
+                f". {caller} {what[caller]} and writes no file; to write the picture to a file: "
+                f"tg.viz.render(loss, {path!r}) or tg.viz.draw(loss).save({path!r})"
+            )
+        raise TypeError(message)
+    if hasattr(names, "items"):
+        return list(names.items())
+    try:
+        pairs = list(names)
+    except TypeError:
+        raise TypeError(
+            f"{caller}: names must map names to tensors ({{'w': w}}, locals()) or be "
+            f"(name, tensor) pairs, got {type(names).__name__} {names!r}"
+        ) from None
+    for pair in pairs:
+        if not (isinstance(pair, tuple | list) and len(pair) == 2 and isinstance(pair[0], str)):
+            raise TypeError(
+                f"{caller}: names must map names to tensors or be (name, tensor) pairs; one "
+                f"item is {type(pair).__name__} {summary(pair)}, not a (name, tensor) pair"
+            )
+    return pairs
+
+
+def summary(value, limit=60):
+    """``repr(value)`` cut to ``limit`` characters, for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def names_by_id(names):

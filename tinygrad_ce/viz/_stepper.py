@@ -39,6 +39,9 @@ def to_html(loss, path, names=None, direction=None):
     leaf's ``.grad`` (and a ``retain_grad()`` tensor's) is set aside before and put back after,
     the same array object, unchanged; the page shows the gradients of this one backward, as if
     each ``.grad`` started empty. The graph is kept, so ``loss.backward()`` still works after.
+    Call it before ``loss.backward()``, or after ``loss.backward(retain_graph=True)`` (then the
+    page is the same); after a plain ``loss.backward()`` the graph is freed and ``to_html``
+    raises ``RuntimeError`` saying so.
     The file needs no network and no install: open it in any browser. Returns the path.
 
     >>> import tempfile, os
@@ -62,7 +65,16 @@ def to_html(loss, path, names=None, direction=None):
         raise ValueError(
             f"to_html needs a one-element tensor to start backward from, got shape {loss.shape}"
         )
+    names = _graph.check_names(names, "to_html")
     graph = _graph.build(loss, names)
+    freed = [node.name for node in graph.nodes if node.released]
+    if freed:
+        raise RuntimeError(
+            "to_html replays the backward pass of loss, but a backward already ran through its "
+            f"graph and freed what it saved (in {', '.join(dict.fromkeys(freed))}). Call "
+            "to_html(loss, path) before loss.backward(), or call "
+            "loss.backward(retain_graph=True) to keep the graph for to_html"
+        )
     walk, finals = _record(loss, graph)
     page = _page(graph, walk, finals, names, direction)
     path = Path(path)

@@ -135,10 +135,14 @@ def prepare_out_dir(parser, out, outputs=(), overwrite=False):
     pictures): each must be free, or a file that can be replaced (not a folder, not a symbolic
     link into a missing folder). A file already there (an earlier run's, or the user's own) is
     replaced only with ``--overwrite`` (``overwrite``): nothing saved is ever replaced
-    unasked. Errors become argparse usage errors (exit status 2), so a bad ``--out`` costs no
-    training. Returns the folder and the set of output paths that already exist (the ones the
-    run will replace, with ``--overwrite``), for ``saved_note``.
+    unasked. Left at its default, ``--out`` moves on to the next free ``<out>-2``, ``-3``, ...
+    instead (so the one command of the README runs again); one given explicitly is refused.
+    Errors become argparse usage errors (exit status 2), so a bad ``--out`` costs no training.
+    Returns the folder and the set of output paths that already exist (the ones the run will
+    replace, with ``--overwrite``), for ``saved_note``.
     """
+    if not overwrite and out == parser.get_default("out"):
+        out = _free_default_out(out, outputs)  # the one command always runs, and keeps the old
     path = Path(out)
     if path.is_symlink() and not path.exists():
         parser.error(
@@ -167,6 +171,21 @@ def prepare_out_dir(parser, out, outputs=(), overwrite=False):
             f"{'it' if len(existing) == 1 else 'them'} at the end of a successful run"
         )
     return path, set(existing)
+
+
+def _free_default_out(out, outputs):
+    """The default ``--out`` (``runs/iris``), or, if an earlier run left its files there, the
+    first of ``runs/iris-2``, ``runs/iris-3``, ... that holds none of them (said on stdout)."""
+    candidate, number = Path(out), 1
+    while any((candidate / name).exists() for name in outputs):
+        number += 1
+        candidate = Path(f"{out}-{number}")
+    if number > 1:
+        print(
+            f"{out} holds an earlier run's files (kept); this run writes to {candidate} "
+            f"(--out chooses the folder, --overwrite replaces the files in it)"
+        )
+    return str(candidate)
 
 
 def saved_note(path, existing):

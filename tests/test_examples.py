@@ -487,6 +487,28 @@ def test_overwrite_replaces_the_files_of_an_earlier_run_and_says_so(example, tmp
     assert model_path.read_bytes() != earlier  # another seed: another model
 
 
+def test_the_default_out_moves_on_to_a_free_folder_and_keeps_the_earlier_run(
+    tmp_path, capsys, monkeypatch
+):
+    """The README's one command runs again: the default --out (runs/iris) keeps an earlier
+    run's files and this run writes to runs/iris-2, then runs/iris-3, saying so."""
+    monkeypatch.chdir(tmp_path)
+    args = ["--epochs", "2", "--no-plots"]
+    assert run_main("train_iris.py", *args, capsys=capsys)[0] == 0
+    first = (tmp_path / "runs" / "iris" / "model.npz").read_bytes()
+    for number in (2, 3):
+        status, output, err = run_main("train_iris.py", *args, "--seed", "1", capsys=capsys)
+        assert status == 0, err
+        folder = os.path.join("runs", f"iris-{number}")
+        assert f"this run writes to {folder}" in output
+        assert f"model saved to {os.path.join(folder, 'model.npz')}" in output
+    assert (tmp_path / "runs" / "iris" / "model.npz").read_bytes() == first
+    again = [*args, "--seed", "2", "--overwrite"]
+    status, output, _ = run_main("train_iris.py", *again, capsys=capsys)
+    assert status == 0 and "replaced the earlier file" in output  # asked for: runs/iris itself
+    assert (tmp_path / "runs" / "iris" / "model.npz").read_bytes() != first
+
+
 def test_iris_mlp_after_the_default_run_keeps_the_softmax_model(tmp_path, capsys):
     out = ["--epochs", "2", "--no-plots", "--out", str(tmp_path)]
     assert run_main("train_iris.py", *out, capsys=capsys)[0] == 0

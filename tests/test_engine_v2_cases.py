@@ -554,3 +554,50 @@ def test_a_handed_sum_sent_to_two_leaves_and_a_node_is_shared_with_nobody():
             np.testing.assert_array_equal(t.grad, expected)
         assert not np.shares_memory(a.grad, b.grad) and not np.shares_memory(a.grad, c.grad)
         assert not np.shares_memory(b.grad, c.grad)
+
+
+# --------------------------------------------------------------------------- arrays given as is
+
+
+def test_an_array_given_to_an_op_is_copied_so_changing_it_later_changes_no_gradient():
+    w = leaf([1.0, 1.0])
+    a = np.array([3.0, 4.0])
+    loss = (w * a).sum()
+    a[:] = 100.0  # after forward, before backward: the op kept its own copy
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [3.0, 4.0])
+    model = nn.Linear(2, 1, rng=0)
+    batch = np.ones((3, 2))
+    out = model(batch).sum()
+    batch[:] = 0.0  # a reused batch buffer, refilled before backward
+    out.backward()
+    np.testing.assert_array_equal(model.weight.grad, [[3.0, 3.0]])
+
+
+@pytest.mark.parametrize("kind", ["array", "tensor"])
+def test_an_index_array_changed_after_indexing_does_not_move_the_gradient(kind):
+    x = leaf([1.0, 2.0, 3.0])
+    index = np.array([0, 0, 1])
+    picked = x[index if kind == "array" else Tensor(index)].sum()
+    index[:] = 2
+    picked.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 1.0, 0.0])
+
+
+def test_requires_grad_of_a_computed_tensor_cannot_be_switched_off_silently():
+    """PyTorch raises at the assignment; it used to cut the graph with no word."""
+    x = leaf([1.0, 2.0])
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match=r"grad_fn=Mul.*detach\(\)"):
+        y.requires_grad = False
+    with pytest.raises(RuntimeError, match="detach"):
+        y.requires_grad_(False)
+    y.requires_grad = True  # already so: nothing to change, as in PyTorch
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+    with pytest.raises(TypeError, match="True or False, got 1"):
+        x.requires_grad = 1
+    with pytest.raises(TypeError, match="floating-point"):
+        Tensor([1, 2]).requires_grad = True
+    x.requires_grad = False  # a leaf may
+    assert not (x * 2.0).requires_grad

@@ -44,6 +44,7 @@ def compare(ours_fn, torch_fn, *arrays, grads=True, rtol=1e-12, atol=1e-14):
 # --------------------------------------------------------------------------- elementwise
 
 WITH_ZEROS = np.array([[-1.5, 0.0, 2.0], [0.0, -0.25, 3.0]])
+NON_FINITE = np.array([np.nan, -np.inf, -2.0, -0.0, 0.0, 3.0, np.inf])
 HALVES = np.array([-2.5, -1.5, -0.5, 0.0, 0.5, 1.5, 2.5, 1.2, -3.7])
 
 
@@ -52,6 +53,9 @@ HALVES = np.array([-2.5, -1.5, -0.5, 0.0, 0.5, 1.5, 2.5, 1.2, -3.7])
     [
         ("abs at 0", lambda t: t.abs(), torch.abs, WITH_ZEROS),
         ("abs 0-d", lambda t: abs(t), torch.abs, np.array(0.0)),
+        ("abs at NaN and inf", lambda t: t.abs(), torch.abs, NON_FINITE),
+        ("relu at NaN and inf", lambda t: t.relu(), torch.relu, NON_FINITE),
+        ("sign at NaN and inf", lambda t: t.sign(), torch.sign, NON_FINITE),
         ("sqrt", lambda t: t.sqrt(), torch.sqrt, np.abs(normal(3, 4)) + 0.1),
         ("sqrt at 0", lambda t: t.sqrt(), torch.sqrt, np.array([0.0, 4.0])),
         ("rsqrt", lambda t: t.rsqrt(), torch.rsqrt, np.abs(normal(5)) + 0.1),

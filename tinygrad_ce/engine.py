@@ -31,6 +31,7 @@ from tinygrad_ce.gradient_sums import GradientSums, ScatterGradient, add_into, c
 from tinygrad_ce.safety import (
     VersionCounter,
     check_versions,
+    constant_input,
     memory_owner,
     read_only,
     versions_now,
@@ -96,9 +97,9 @@ class Function:
             if isinstance(x, Tensor):
                 tensors.append(x)
                 arrays.append(read_only(x._data))
-                needs.append(recording and x.requires_grad)
+                needs.append(recording and x._requires_grad)
             else:
-                arrays.append(read_only(x))
+                arrays.append(constant_input(x, recording))
                 needs.append(False)
         ctx.needs_input_grad = needs = tuple(needs)
         out = cls.forward(ctx, *arrays, **kwargs)
@@ -347,7 +348,7 @@ class Tensor(TensorMethods):
            [6., 8.]], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_data", "_version_counter", "grad", "grad_fn", "requires_grad")
+    __slots__ = ("__weakref__", "_data", "_requires_grad", "_version_counter", "grad", "grad_fn")
     __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray + Tensor is ours
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -356,7 +357,7 @@ class Tensor(TensorMethods):
             raise TypeError(
                 f"only floating-point tensors can require grad, got dtype {self._data.dtype}"
             )
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         self.grad = None
         self.grad_fn = None
         self._version_counter = VersionCounter()
@@ -366,7 +367,7 @@ class Tensor(TensorMethods):
         """A tensor computed by an op: no copy; it requires grad iff it has a node."""
         tensor = cls.__new__(cls)
         tensor._data, tensor.grad_fn, tensor.grad = data, grad_fn, None
-        tensor.requires_grad = grad_fn is not None
+        tensor._requires_grad = grad_fn is not None
         tensor._version_counter = version_counter or VersionCounter()
         return tensor
 

@@ -212,7 +212,7 @@ class Log1p(Function):
 
 
 class ReLU(Function):
-    """y = max(x, 0);  dL/dx = g * [x > 0]"""
+    """y = max(x, 0);  dL/dx = g where x > 0, else 0   (g at x = NaN, as PyTorch)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -222,7 +222,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (x > 0)
+        return np.where(x <= 0, 0, g)
 
 
 class Tanh(Function):
@@ -397,7 +397,7 @@ def _floating(dtype):
 
 
 class Abs(Function):
-    """y = |x|;  dL/dx = g * sign(x)   (0 at x = 0, as PyTorch)"""
+    """y = |x|;  dL/dx = g * sign(x)   (0 at x = 0 and at NaN, as PyTorch)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -407,7 +407,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * np.sign(x)
+        return g * sign(x)
 
 
 class Sqrt(Function):
@@ -546,11 +546,18 @@ class _PiecewiseConstant(Function):
 
 
 class Sign(_PiecewiseConstant):
-    """y = sign(x) (-1, 0 or 1);  dL/dx = 0"""
+    """y = sign(x) (-1, 0 or 1; 0 at NaN, as PyTorch);  dL/dx = 0"""
 
     @staticmethod
     def forward(ctx, x):
-        return np.sign(x)
+        return sign(x)
+
+
+def sign(x):
+    """-1, 0 or 1 by the sign of ``x``, and 0 at NaN as PyTorch's (NumPy's sign gives NaN)."""
+    if x.dtype.kind == "b":
+        return np.sign(x)  # NumPy refuses bools, with its own message
+    return np.subtract(x > 0, x < 0, dtype=x.dtype)
 
 
 class Floor(_PiecewiseConstant):

@@ -17,6 +17,15 @@ def read_only(array):
     return view
 
 
+def constant_input(x, recording):
+    """What an op sees of an input that is not a Tensor: an array read-only, and copied while
+    grad is recorded, as ``Tensor(x)`` copies it (its owner could change it before backward,
+    unseen; a Tensor's change would be caught). Numbers and NumPy scalars pass as they are."""
+    if type(x) is not np.ndarray:
+        return x
+    return read_only(x.copy() if recording else x)
+
+
 def memory_owner(array):
     """The array that owns ``array``'s memory (NumPy points every view straight at it)."""
     return array if array.base is None else array.base

@@ -139,6 +139,8 @@ class _Size(int):
     def __call__(self, dim=None):
         if dim is None:
             return self.shape
+        if not self.shape:  # normalize_axes lets a 0-d tensor take axis 0 or -1 (reductions)
+            raise IndexError(f"size({dim!r}): a 0-d tensor has no dimensions (PyTorch's too)")
         (axis,) = normalize_axes(dim, len(self.shape))
         return self.shape[axis]
 
@@ -226,6 +228,23 @@ class TensorMethods:
         """
         return self
 
+    @property
+    def requires_grad(self):
+        """Whether backward computes a gradient for this tensor. Setting it is ``requires_grad_``:
+        on a tensor an op computed (not a leaf), ``False`` raises ``RuntimeError``, as in
+        PyTorch, rather than silently cut the graph; use ``detach()``.
+
+        >>> x = Tensor([1.0, 2.0])
+        >>> x.requires_grad = True
+        >>> (x * 2).requires_grad
+        True
+        """
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad):
+        self.requires_grad_(requires_grad)
+
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` of a leaf in place and return the tensor, as PyTorch's.
 
@@ -237,17 +256,18 @@ class TensorMethods:
         True
         """
         if not isinstance(requires_grad, bool | np.bool_):
-            raise TypeError(f"requires_grad_ takes True or False, got {requires_grad!r}")
+            raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
         if self.grad_fn is not None:
             if requires_grad:
                 return self
             raise RuntimeError(
-                "requires_grad_(False): you can only change requires_grad of leaf tensors; "
-                "use detach() for a tensor cut from the graph"
+                f"requires_grad cannot be set to False on a tensor an op computed "
+                f"(grad_fn={self.grad_fn.name}): only a leaf's can change, as in PyTorch; use "
+                f"detach() for a tensor cut from the graph"
             )
         if requires_grad and self.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require grad, got dtype {self.dtype}")
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
 
     def is_floating_point(self):
@@ -304,6 +324,8 @@ class TensorMethods:
         return len(self._data)
 
     def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
 
     def __bool__(self):
@@ -957,8 +979,8 @@ class TensorMethods:
         return ops.Erf.apply(self)
 
     def sign(self):
-        """-1, 0 or 1 by the sign of each element (zero gradient, as PyTorch). NaN stays NaN, as
-        NumPy's sign (PyTorch's gives 0).
+        """-1, 0 or 1 by the sign of each element, and 0 at NaN (zero gradient), as PyTorch's
+        (NumPy's sign gives NaN there).
 
         >>> Tensor([-2.0, 0.0, 3.0]).sign().tolist()
         [-1.0, 0.0, 1.0]
@@ -1382,10 +1404,11 @@ class TensorMethods:
 
 
 def _index_part(part):
-    """One part of an index, as NumPy takes it: Tensors give their data; an empty list is an
-    empty integer index (NumPy would read it as floats)."""
-    if isinstance(part, Tensor):
-        part = part._data
+    """One part of an index, as NumPy takes it: Tensors give a copy of their data, arrays are
+    copied (the graph keeps the index until backward, and its owner may change it); an empty
+    list is an empty integer index (NumPy would read it as floats)."""
+    if isinstance(part, Tensor | np.ndarray):
+        return np.array(part._data if isinstance(part, Tensor) else part)
     if isinstance(part, list):
         part = np.asarray(part)
         if part.size == 0:

@@ -423,6 +423,53 @@ def test_softmax_family(shape):
     compare(lambda t: F.logsumexp(t, axis=all_axes), lambda t: torch.logsumexp(t, all_axes), x)
 
 
+LOGSUMEXP_AXES = [0, -1, 1, (0,), (-1, 0), [0, 1], [2, 0], (0, 1, 2), [], ()]
+
+
+# empty slices: log(0) = -inf and its gradient 1/0 (to no element) warn in NumPy
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("shape", [(), (4,), (2, 3), (2, 0, 3), (2, 3, 4)], ids=str)
+@pytest.mark.parametrize("axis", LOGSUMEXP_AXES, ids=str)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_logsumexp_takes_every_axis_form_as_torch(shape, axis, keepdims):
+    """int, negative, tuple, list and () (every axis, as for Tensor.sum; torch's own logsumexp
+    fails on an empty dim list, so () is compared with torch over all the dims)."""
+    ndim = len(shape)
+    torch_dim = list(axis) if isinstance(axis, tuple | list) else axis
+    if torch_dim == []:
+        torch_dim = list(range(ndim)) or [0]
+    try:
+        torch.logsumexp(torch.zeros(shape), torch_dim)
+    except (IndexError, RuntimeError):  # out of range or repeated: ours names the axis
+        if shape == () and isinstance(axis, tuple | list) and len(axis) > 1:
+            try:
+                F.logsumexp(Tensor(np.zeros(shape)), axis=axis)
+            except ValueError:
+                return
+            pytest.xfail("normalize_axes accepts a repeated axis of a 0-d tensor (as Tensor.sum)")
+        with pytest.raises(ValueError, match=r"axis .* (out of range|names the same axis twice)"):
+            F.logsumexp(Tensor(np.zeros(shape)), axis=axis)
+        return
+    x = rng.standard_normal(shape) * 3
+    for ours_kwargs in ({"axis": axis, "keepdims": keepdims}, {"dim": axis, "keepdim": keepdims}):
+        compare(
+            lambda t, k=ours_kwargs: F.logsumexp(t, **k),
+            lambda t: torch.logsumexp(t, torch_dim, keepdim=keepdims),
+            x,
+        )
+
+
+def test_logsumexp_examples_from_the_fuzzer():
+    b = np.arange(6.0).reshape(2, 3)
+    assert F.logsumexp(Tensor(b), dim=()).shape == ()
+    expected = torch.logsumexp(torch.tensor(b), [0, 1]).item()
+    for dim in ((), [0, 1], (1, 0), [-1, -2]):
+        np.testing.assert_allclose(F.logsumexp(Tensor(b), dim=dim).item(), expected, rtol=1e-15)
+    assert F.logsumexp(Tensor(np.array(2.5)), dim=(0,)).item() == 2.5
+    with pytest.raises(ValueError, match="same axis twice"):
+        F.logsumexp(Tensor(b), axis=(0, -2))
+
+
 def test_one_hot_matches_torch():
     labels = rng.integers(0, 5, (3, 4))
     np.testing.assert_array_equal(

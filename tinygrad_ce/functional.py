@@ -25,7 +25,7 @@ import operator
 import numpy as np
 
 from tinygrad_ce.engine import Tensor
-from tinygrad_ce.tensor_methods import where
+from tinygrad_ce.tensor_methods import normalize_axes, where
 
 __all__ = [
     "binary_cross_entropy",
@@ -52,6 +52,15 @@ def _axis(axis, dim, default=-1):
     if axis != default and axis != dim:
         raise TypeError(f"give either axis or dim, not both (got axis={axis}, dim={dim})")
     return dim
+
+
+def _keepdims(keepdims, keepdim):
+    """``keepdim=`` is an alias of ``keepdims=``."""
+    if keepdim is None:
+        return keepdims
+    if keepdims and not keepdim:
+        raise TypeError(f"give either keepdims or keepdim, not both (got {keepdims}, {keepdim})")
+    return keepdim
 
 
 def _float_input(x, function):
@@ -268,24 +277,29 @@ def softmax(x, axis=-1, *, dim=None):
         return e / e.sum(axis=axis, keepdims=True)
 
 
-def logsumexp(x, axis=-1, keepdims=False, *, dim=None):
-    """log(sum(exp(x))) along ``axis`` (an int or a tuple of ints), without overflow.
+def logsumexp(x, axis=-1, keepdims=False, *, dim=None, keepdim=None):
+    """log(sum(exp(x))) along ``axis``, without overflow.
 
     logsumexp(x) = m + log(sum_j exp(x_j - m)),  m = max(x)  (a constant; 0 where not finite)
 
+    ``axis`` takes every form ``Tensor.sum`` takes: an int (negative counts from the end), a
+    tuple or a list of ints, and ``()`` (or None) for every axis; a 0-d input takes 0 or -1.
     Its gradient is softmax(x). A slice that is all -inf gives -inf, as in PyTorch.
-    ``dim=`` is an alias of ``axis=``.
+    ``dim=`` is an alias of ``axis=`` and ``keepdim=`` of ``keepdims=``.
 
     >>> logsumexp(Tensor([[1e4, 1e4], [0.0, float("-inf")]]), axis=1).tolist()
     [10000.693, 0.0]
+    >>> logsumexp(Tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]), dim=[0, 1]).item()
+    5.4562
     """
     x = _float_input(x, "logsumexp")
-    axis = _axis(axis, dim)
-    peak = x.data.max(axis=axis, keepdims=True, initial=-np.inf)
+    axes = normalize_axes(_axis(axis, dim), x.ndim)
+    keepdims = _keepdims(keepdims, keepdim)
+    peak = x.data.max(axis=axes, keepdims=True, initial=-np.inf)
     peak = np.where(np.isfinite(peak), peak, 0).astype(x.dtype)
     with np.errstate(divide="ignore"):  # a slice of all -inf: log(0) = -inf, silently
-        total = (x - peak).exp().sum(axis=axis, keepdims=keepdims).log()
-    return total + (peak if keepdims else np.squeeze(peak, axis=axis))
+        total = (x - peak).exp().sum(axis=axes, keepdims=keepdims).log()
+    return total + peak.reshape(total.shape)
 
 
 # --------------------------------------------------------------------------- one_hot

@@ -13,6 +13,7 @@ results are float32 unless ``dtype`` says otherwise, as PyTorch's default dtype;
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -107,25 +108,89 @@ def ones_like(input, *, dtype=None, requires_grad=False):
     return full_like(input, 1, dtype=dtype, requires_grad=requires_grad)
 
 
+def _real_number(value, name, function):
+    """``value`` (a Python or NumPy number, or a one-element Tensor or array) as a scalar."""
+    if isinstance(value, Tensor | np.ndarray) and value.size == 1:
+        value = (value._data if isinstance(value, Tensor) else value).reshape(()).item()
+    if not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{function}: {name} must be a real number, got {value!r}")
+    return value
+
+
+def _to_integer(value, dtype, function):
+    """``value`` as PyTorch converts a number to an integer ``dtype``: a float is truncated
+    toward zero and must lie in the dtype's range (not NaN or infinite); an int must fit too,
+    except that an unsigned dtype also takes -max .. -1 and wraps them around (-1 is 255 in
+    uint8). Anything else raises ``ValueError`` naming the value."""
+    info = np.iinfo(dtype)
+    if isinstance(value, float | np.floating):
+        fits = math.isfinite(value) and info.min <= value <= info.max
+    else:
+        fits = (-info.max if info.min == 0 else info.min) <= value <= info.max
+    if not fits:
+        raise ValueError(f"{function}: {value} cannot be converted to {dtype} without overflow")
+    return int(value) % (info.max + 1) if value < 0 and info.min == 0 else int(value)
+
+
 def arange(start, end=None, step=1, *, dtype=None, requires_grad=False):
     """start, start + step, ... up to ``end`` (excluded); ``arange(n)`` is 0 .. n - 1.
 
-    int64 when start, end and step are all integers, float32 otherwise (PyTorch's rule).
+    int64 when start, end and step are all integers, float32 otherwise (PyTorch's rule). The
+    count and the values follow ``torch.arange`` exactly:
+
+    - a floating dtype gives ceil((end - start) / step) values start + i * step, computed in
+      float64 and rounded to ``dtype``;
+    - an integer dtype truncates start, end and step toward zero first and counts in those
+      integers for int64 (``arange(0, 5, 1.5, dtype=np.int64)`` is 0 .. 4, and a step that
+      truncates to 0 is an error); other integer dtypes count from the given numbers, as
+      PyTorch does (``arange(0, 5, 1.5, dtype=np.int32)`` is 0 .. 3).
+
+    A zero or NaN step, an infinite or NaN bound, and an ``end`` on the wrong side of ``start``
+    for the step's sign (``arange(-3)``) raise ``ValueError`` naming start, end and step.
 
     >>> arange(4)
     Tensor([0, 1, 2, 3])
     >>> arange(0, 1, 0.25)
     Tensor([0.  , 0.25, 0.5 , 0.75])
+    >>> arange(0, 5, 1.5, dtype=np.int64)
+    Tensor([0, 1, 2, 3, 4])
     """
     if end is None:
         start, end = 0, start
-    numbers = (start, end, step)
-    if step == 0:
-        raise ValueError("arange: step must be nonzero")
-    if dtype is None:
-        integral = all(isinstance(n, int | np.integer) and not isinstance(n, bool) for n in numbers)
+    start, end, step = (
+        _real_number(value, name, "arange")
+        for value, name in ((start, "start"), (end, "end"), (step, "step"))
+    )
+    numbers = f"start={start}, end={end}, step={step}"
+    if dtype is None:  # bools count as integers, as in PyTorch
+        integral = all(isinstance(n, int | np.integer) for n in (start, end, step))
         dtype = np.int64 if integral else np.float32
-    values = np.arange(start, end, step, dtype=np.result_type(*numbers, np.int64))
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "iuf":
+        raise TypeError(f"arange: dtype must be an integer or floating dtype, got {dtype}")
+    if not (step > 0 or step < 0):  # NaN too
+        raise ValueError(f"arange: step must be nonzero ({numbers})")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise ValueError(f"arange: unsupported range, start and end must be finite ({numbers})")
+    if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
+        raise ValueError(
+            f"arange: end is on the wrong side of start for the step's sign ({numbers}): a "
+            f"positive step needs end >= start, a negative one end <= start"
+        )
+    if dtype.kind == "f":
+        count = math.ceil((float(end) - float(start)) / float(step))
+        values = float(start) + float(step) * np.arange(count, dtype=np.float64)
+        return Tensor(values.astype(dtype), requires_grad=requires_grad)
+    first, last, stride = (_to_integer(n, np.int64, "arange") for n in (start, end, step))
+    if dtype == np.int64:
+        if stride == 0:
+            raise ValueError(
+                f"arange: step must be nonzero, and {step} truncates to 0 in int64 ({numbers})"
+            )
+        count = -((first - last) // stride)  # ceil((last - first) / stride), exactly
+    else:
+        count = math.ceil((float(end) - float(start)) / float(step))
+    values = first + stride * np.arange(count, dtype=np.int64)
     return Tensor(values.astype(dtype), requires_grad=requires_grad)
 
 
@@ -146,8 +211,9 @@ def linspace(start, end, steps, *, dtype=None, requires_grad=False):
     ``dtype`` is given, also for int ends, as ``torch.linspace``).
 
     Computed in float64 as PyTorch lays them out, the first half from ``start`` and the second
-    from ``end`` (so both ends are exact), then rounded to ``dtype`` (an integer dtype
-    truncates, as PyTorch's).
+    from ``end`` (so both ends are exact), then rounded to ``dtype``. An integer dtype first
+    truncates ``start`` and ``end`` toward zero (an end outside the dtype's range, NaN or an
+    infinity raises ``ValueError``), then each value, as PyTorch's.
 
     >>> linspace(0, 1, 5)
     Tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
@@ -157,6 +223,10 @@ def linspace(start, end, steps, *, dtype=None, requires_grad=False):
     steps = operator.index(steps)
     if steps < 0:
         raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
+    dtype = _float_dtype(dtype)
+    if dtype.kind in "iu" and steps:  # PyTorch converts the ends to the dtype first
+        start = _to_integer(start, dtype, "linspace")
+        end = _to_integer(end, dtype, "linspace") if steps > 1 else start
     start, end = float(start), float(end)
     index = np.arange(steps, dtype=np.float64)
     if steps > 1:
@@ -165,7 +235,7 @@ def linspace(start, end, steps, *, dtype=None, requires_grad=False):
         values = np.where(index < steps // 2, start + step * index, from_end)
     else:
         values = np.full(steps, start)
-    return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
+    return Tensor(values.astype(dtype), requires_grad=requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, requires_grad=False):

@@ -271,3 +271,81 @@ def test_linspace_rejects_ends_outside_the_integer_dtype_as_torch(start, end, st
         torch.linspace(start, end, steps, dtype=_torch_dtype(torch, dtype))
     with pytest.raises(ValueError, match=f"linspace: .* cannot be converted to {np.dtype(dtype)}"):
         tg.linspace(start, end, steps, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- dtypes of numbers
+# API.md decides Python numbers (floats float32, ints int64); it is silent on NumPy scalars in
+# full and in lists, so those follow torch: full takes the value's kind (np.float64(2.0) is a
+# float: float32), torch.tensor promotes a list's NumPy scalars with their own dtype.
+
+FULL_VALUES = [
+    2.5,
+    7,
+    True,
+    np.float64(2.0),
+    np.float32(2.5),
+    np.float16(1.5),
+    np.int32(3),
+    np.int8(-3),
+    np.uint8(3),
+    np.int64(2**40),
+]
+
+
+@pytest.mark.parametrize("value", FULL_VALUES, ids=repr)
+def test_full_takes_the_dtype_of_the_values_kind_as_torch(value):
+    torch = pytest.importorskip("torch")
+    ours, theirs = tg.full((2,), value), torch.full((2,), value)
+    assert ours.dtype == theirs.numpy().dtype
+    assert ours.tolist() == theirs.tolist()
+
+
+def test_full_takes_one_element_tensors_and_rejects_sequences():
+    assert tg.full((2,), Tensor(np.float64(3.0))).dtype == np.float32
+    assert tg.full((2,), Tensor(np.int32(3))).tolist() == [3, 3]
+    assert tg.full((2,), np.bool_(True)).dtype == np.bool_  # torch: float32 (see the report)
+    with pytest.raises(TypeError, match=r"fill_value must be a number, got \[1, 2\]"):
+        tg.full((2,), [1, 2])
+
+
+TENSOR_DATA = [
+    [1.0, 2.0],
+    [1, 2],
+    [True, False],
+    [1, 2.5],
+    [True, 2],
+    [np.float64(1.0), 2.0],
+    [np.int32(3), np.int32(3)],
+    [np.int32(3), 3],
+    [np.int32(3), 3.0],
+    [np.float16(1.0), 2],
+    [np.float16(1.0), 2.0],
+    [np.float16(1.0), np.float32(1.0)],
+    [np.uint8(1), np.int8(1)],
+    [True, np.int8(3)],
+    [np.int64(1), np.uint8(2)],
+    [[np.float64(1.0)], [2.0]],
+    (np.int16(1), 2),
+    [np.float32(1.0), 2**40],
+    [2**64, 1.5],
+    [],
+    [[], []],
+]
+
+
+@pytest.mark.parametrize("data", TENSOR_DATA, ids=repr)
+def test_tensor_infers_the_dtype_of_a_list_as_torch(data):
+    torch = pytest.importorskip("torch")
+    ours, theirs = tg.tensor(data), torch.tensor(data)
+    assert ours.dtype == theirs.numpy().dtype and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_tensor_of_numpy_scalars_and_tensors_in_a_list():
+    assert tg.tensor(np.float64(1.0)).dtype == np.float64
+    assert tg.tensor(np.int32(2)).dtype == np.int32
+    assert tg.tensor([Tensor(np.float64(1.0)), 2.0]).dtype == np.float64
+    assert tg.tensor([np.array([1, 2], np.int32), [3, 4]]).dtype == np.int64
+    assert tg.tensor([np.float64(1.0), 2.0], dtype=np.float32).dtype == np.float32
+    with pytest.raises(OverflowError, match=str(2**64)):
+        tg.tensor([1, 2**64])

@@ -20,7 +20,7 @@ import numpy as np
 
 from tinygrad_ce.engine import Tensor
 from tinygrad_ce.seeding import generator_from
-from tinygrad_ce.tensor_methods import as_array, full_like
+from tinygrad_ce.tensor_methods import full_like
 
 __all__ = [
     "allclose",
@@ -76,18 +76,26 @@ def ones(*size, dtype=None, requires_grad=False):
 
 
 def full(size, fill_value, *, dtype=None, requires_grad=False):
-    """A tensor of ``size`` filled with ``fill_value``; its dtype follows the value as PyTorch's
-    (a Python float gives float32, an int int64, a bool bool) unless ``dtype`` is given.
+    """A tensor of ``size`` filled with ``fill_value``; its dtype follows the value's kind as
+    PyTorch's (a float gives float32, an int int64, a bool bool), NumPy scalars and one-element
+    Tensors included (``np.float64(2.0)`` gives float32, ``np.int32(3)`` int64, as in PyTorch),
+    unless ``dtype`` is given. ``fill_value`` must be a number (``TypeError`` otherwise).
 
     >>> full((2, 2), 7)
     Tensor([[7, 7],
             [7, 7]])
-    >>> full([3], 0.5).dtype
-    dtype('float32')
+    >>> full([3], 0.5).dtype, full([3], np.float64(0.5)).dtype
+    (dtype('float32'), dtype('float32'))
     """
     size = _size((size,), "full")
-    dtype = as_array(fill_value).dtype if dtype is None else np.dtype(dtype)
-    return Tensor(np.full(size, fill_value, dtype), requires_grad=requires_grad)
+    if isinstance(fill_value, Tensor) and fill_value.size == 1:
+        fill_value = fill_value._data.reshape(()).item()
+    if not isinstance(fill_value, bool | int | float | np.bool_ | np.integer | np.floating):
+        raise TypeError(f"full: fill_value must be a number, got {fill_value!r}")
+    if dtype is None:  # the value's kind, with PyTorch's default dtype of each kind
+        kind = np.asarray(fill_value).dtype.kind
+        dtype = np.bool_ if kind == "b" else np.int64 if kind in "iu" else np.float32
+    return Tensor(np.full(size, fill_value, np.dtype(dtype)), requires_grad=requires_grad)
 
 
 def zeros_like(input, *, dtype=None, requires_grad=False):
@@ -303,12 +311,60 @@ def randperm(n, *, generator=None, dtype=None, requires_grad=False):
     return Tensor(values.astype(dtype), requires_grad=requires_grad)
 
 
+def _promote(a, b):
+    """PyTorch's promotion of two dtypes (by type, not value): the wider float when either is
+    floating (an int never widens a float: int64 and float32 give float32), else NumPy's."""
+    if a.kind == "f" or b.kind == "f":
+        return max((d for d in (a, b) if d.kind == "f"), key=lambda d: d.itemsize)
+    return np.promote_types(a, b)
+
+
+def _inferred_dtype(data):
+    """``torch.tensor``'s dtype for a (nested) list or tuple: Python floats count as float32,
+    ints as int64, bools as bool; NumPy scalars, arrays and Tensors as their own dtype; all of
+    them promoted together (``[np.float64(1.0), 2.0]`` is float64, ``[np.int32(3), 3]`` int64).
+    None when there is nothing to infer from (an empty list) or a value is none of these. A
+    Python int beyond int64 in an integer result raises ``OverflowError`` naming it."""
+    dtype, pending, too_big = None, [data], None
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Tensor):
+            found = item.dtype
+        elif isinstance(item, np.ndarray | np.generic):
+            found = item.dtype
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+            continue
+        elif isinstance(item, bool):
+            found = np.dtype(np.bool_)
+        elif isinstance(item, int):
+            found = np.dtype(np.int64)
+            if not -(2**63) <= item < 2**63:
+                too_big = item
+        elif isinstance(item, float):
+            found = np.dtype(np.float32)
+        else:
+            return None
+        dtype = found if dtype is None else _promote(dtype, found)
+    if too_big is not None and dtype.kind != "f":
+        raise OverflowError(f"tensor: the Python int {too_big} does not fit in {dtype}")
+    return dtype
+
+
 def tensor(data, *, dtype=None, requires_grad=False):
     """``Tensor(data, requires_grad, dtype)``: a copy of ``data`` (PyTorch's ``torch.tensor``).
 
+    The dtype of a list is inferred as ``torch.tensor`` infers it: Python floats give float32,
+    ints int64, and NumPy scalars keep their dtype in the promotion (``[np.float64(1.0), 2.0]``
+    gives float64, ``[np.int32(3), np.int32(3)]`` int32).
+
     >>> tensor([1.0, 2.0], requires_grad=True)
     Tensor([1., 2.], requires_grad=True)
+    >>> tensor([np.float64(1.0), 2.0]).dtype, tensor([np.int32(3), np.int32(3)]).dtype
+    (dtype('float64'), dtype('int32'))
     """
+    if dtype is None and isinstance(data, list | tuple):
+        dtype = _inferred_dtype(data)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 

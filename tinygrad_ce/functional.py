@@ -836,17 +836,21 @@ def logsigmoid(input):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    """x where x > 0, else alpha * (e**x - 1); the gradient at 0 is alpha, as in PyTorch.
+    """alpha * (e**x - 1) where x <= 0, else x; the gradient at 0 is alpha, as in PyTorch.
 
-    e**x - 1 is taken of min(x, 0) (``expm1``, exact near 0), so large x never overflows and
-    the branch where() discards sends back no NaN. ``inplace`` is accepted for PyTorch's
+    e**x - 1 (``expm1``, exact near 0) is taken of x where x <= 0 and of 0 elsewhere, so large x
+    never overflows and the branch where() discards sends back no NaN. At NaN the result is NaN
+    with the gradient passed through (1), as PyTorch's ``x <= 0`` test gives (its vectorized
+    kernel gives NaN there instead, in long tensors). ``inplace`` is accepted for PyTorch's
     signature; the result is always a new tensor.
 
     >>> elu(Tensor(np.array([-1.0, 0.0, 2.0]))).tolist()
     [-0.6321, 0.0, 2.0]
     """
     x = _float_input(input, "elu")
-    return where(x.data > 0, x, x.clamp(max=0).expm1() * alpha)  # the mask is a constant
+    negative = x.data <= 0  # a constant mask; NaN is not in it, as in PyTorch's
+    # the exponential branch sees 0 where x is not negative: no inf * 0 or NaN comes back
+    return where(negative, where(negative, x, 0.0).expm1() * alpha, x)
 
 
 def gelu(input, approximate="none"):
@@ -881,8 +885,10 @@ def silu(input, inplace=False):
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """x limited to [min_val, max_val]. Unlike ``clamp``, the gradient is 1 only strictly inside
-    (min_val < x < max_val) and 0 at the bounds, as PyTorch's hardtanh. ``inplace`` is accepted
-    for PyTorch's signature; the result is always a new tensor.
+    (min_val < x < max_val) and 0 at the bounds, as PyTorch's hardtanh. At NaN the result is NaN
+    and the gradient passes (1), as PyTorch's test ``x <= min_val or x >= max_val`` gives (its
+    vectorized kernel gives 0 there instead, in long tensors). ``inplace`` is accepted for
+    PyTorch's signature; the result is always a new tensor.
 
     >>> x = Tensor([-2.0, -1.0, 0.5, 1.0], requires_grad=True)
     >>> hardtanh(x).sum().backward()
@@ -892,5 +898,5 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     x = _float_input(input, "hardtanh")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} cannot be greater than max_val {max_val}")
-    inside = (x.data > min_val) & (x.data < max_val)  # a constant mask
-    return where(inside, x, np.clip(x.data, min_val, max_val))
+    outside = (x.data <= min_val) | (x.data >= max_val)  # a constant mask; NaN is not in it
+    return where(outside, np.clip(x.data, min_val, max_val), x)

@@ -25,7 +25,7 @@ import operator
 import numpy as np
 
 from tinygrad_ce.engine import Tensor
-from tinygrad_ce.tensor_methods import where
+from tinygrad_ce.tensor_methods import normalize_axes, where
 
 __all__ = [
     "binary_cross_entropy",
@@ -52,6 +52,15 @@ def _axis(axis, dim, default=-1):
     if axis != default and axis != dim:
         raise TypeError(f"give either axis or dim, not both (got axis={axis}, dim={dim})")
     return dim
+
+
+def _keepdims(keepdims, keepdim):
+    """``keepdim=`` is an alias of ``keepdims=``."""
+    if keepdim is None:
+        return keepdims
+    if keepdims and not keepdim:
+        raise TypeError(f"give either keepdims or keepdim, not both (got {keepdims}, {keepdim})")
+    return keepdim
 
 
 def _float_input(x, function):
@@ -268,24 +277,29 @@ def softmax(x, axis=-1, *, dim=None):
         return e / e.sum(axis=axis, keepdims=True)
 
 
-def logsumexp(x, axis=-1, keepdims=False, *, dim=None):
-    """log(sum(exp(x))) along ``axis`` (an int or a tuple of ints), without overflow.
+def logsumexp(x, axis=-1, keepdims=False, *, dim=None, keepdim=None):
+    """log(sum(exp(x))) along ``axis``, without overflow.
 
     logsumexp(x) = m + log(sum_j exp(x_j - m)),  m = max(x)  (a constant; 0 where not finite)
 
+    ``axis`` takes every form ``Tensor.sum`` takes: an int (negative counts from the end), a
+    tuple or a list of ints, and ``()`` (or None) for every axis; a 0-d input takes 0 or -1.
     Its gradient is softmax(x). A slice that is all -inf gives -inf, as in PyTorch.
-    ``dim=`` is an alias of ``axis=``.
+    ``dim=`` is an alias of ``axis=`` and ``keepdim=`` of ``keepdims=``.
 
     >>> logsumexp(Tensor([[1e4, 1e4], [0.0, float("-inf")]]), axis=1).tolist()
     [10000.693, 0.0]
+    >>> logsumexp(Tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]), dim=[0, 1]).item()
+    5.4562
     """
     x = _float_input(x, "logsumexp")
-    axis = _axis(axis, dim)
-    peak = x.data.max(axis=axis, keepdims=True, initial=-np.inf)
+    axes = normalize_axes(_axis(axis, dim), x.ndim)
+    keepdims = _keepdims(keepdims, keepdim)
+    peak = x.data.max(axis=axes, keepdims=True, initial=-np.inf)
     peak = np.where(np.isfinite(peak), peak, 0).astype(x.dtype)
     with np.errstate(divide="ignore"):  # a slice of all -inf: log(0) = -inf, silently
-        total = (x - peak).exp().sum(axis=axis, keepdims=keepdims).log()
-    return total + (peak if keepdims else np.squeeze(peak, axis=axis))
+        total = (x - peak).exp().sum(axis=axes, keepdims=keepdims).log()
+    return total + peak.reshape(total.shape)
 
 
 # --------------------------------------------------------------------------- one_hot
@@ -822,17 +836,21 @@ def logsigmoid(input):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    """x where x > 0, else alpha * (e**x - 1); the gradient at 0 is alpha, as in PyTorch.
+    """alpha * (e**x - 1) where x <= 0, else x; the gradient at 0 is alpha, as in PyTorch.
 
-    e**x - 1 is taken of min(x, 0) (``expm1``, exact near 0), so large x never overflows and
-    the branch where() discards sends back no NaN. ``inplace`` is accepted for PyTorch's
+    e**x - 1 (``expm1``, exact near 0) is taken of x where x <= 0 and of 0 elsewhere, so large x
+    never overflows and the branch where() discards sends back no NaN. At NaN the result is NaN
+    with the gradient passed through (1), as PyTorch's ``x <= 0`` test gives (its vectorized
+    kernel gives NaN there instead, in long tensors). ``inplace`` is accepted for PyTorch's
     signature; the result is always a new tensor.
 
     >>> elu(Tensor(np.array([-1.0, 0.0, 2.0]))).tolist()
     [-0.6321, 0.0, 2.0]
     """
     x = _float_input(input, "elu")
-    return where(x.data > 0, x, x.clamp(max=0).expm1() * alpha)  # the mask is a constant
+    negative = x.data <= 0  # a constant mask; NaN is not in it, as in PyTorch's
+    # the exponential branch sees 0 where x is not negative: no inf * 0 or NaN comes back
+    return where(negative, where(negative, x, 0.0).expm1() * alpha, x)
 
 
 def gelu(input, approximate="none"):
@@ -867,8 +885,10 @@ def silu(input, inplace=False):
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """x limited to [min_val, max_val]. Unlike ``clamp``, the gradient is 1 only strictly inside
-    (min_val < x < max_val) and 0 at the bounds, as PyTorch's hardtanh. ``inplace`` is accepted
-    for PyTorch's signature; the result is always a new tensor.
+    (min_val < x < max_val) and 0 at the bounds, as PyTorch's hardtanh. At NaN the result is NaN
+    and the gradient passes (1), as PyTorch's test ``x <= min_val or x >= max_val`` gives (its
+    vectorized kernel gives 0 there instead, in long tensors). ``inplace`` is accepted for
+    PyTorch's signature; the result is always a new tensor.
 
     >>> x = Tensor([-2.0, -1.0, 0.5, 1.0], requires_grad=True)
     >>> hardtanh(x).sum().backward()
@@ -878,5 +898,5 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     x = _float_input(input, "hardtanh")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} cannot be greater than max_val {max_val}")
-    inside = (x.data > min_val) & (x.data < max_val)  # a constant mask
-    return where(inside, x, np.clip(x.data, min_val, max_val))
+    outside = (x.data <= min_val) | (x.data >= max_val)  # a constant mask; NaN is not in it
+    return where(outside, np.clip(x.data, min_val, max_val), x)

@@ -441,12 +441,6 @@ def test_logsumexp_takes_every_axis_form_as_torch(shape, axis, keepdims):
     try:
         torch.logsumexp(torch.zeros(shape), torch_dim)
     except (IndexError, RuntimeError):  # out of range or repeated: ours names the axis
-        if shape == () and isinstance(axis, tuple | list) and len(axis) > 1:
-            try:
-                F.logsumexp(Tensor(np.zeros(shape)), axis=axis)
-            except ValueError:
-                return
-            pytest.xfail("normalize_axes accepts a repeated axis of a 0-d tensor (as Tensor.sum)")
         with pytest.raises(ValueError, match=r"axis .* (out of range|names the same axis twice)"):
             F.logsumexp(Tensor(np.zeros(shape)), axis=axis)
         return
@@ -525,14 +519,6 @@ ACTIVATIONS = {
 SPECIAL = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 3.0, -2.0, 30.0, 1e-300]
 
 
-def _relu_passes_nan_gradients():
-    """PyTorch's relu sends the gradient through at NaN (its mask is x <= 0); ours does once
-    the ReLU patch of ops.py (another engineer's file) is merged."""
-    x = Tensor(np.array([np.nan]), requires_grad=True)
-    x.relu().backward(np.array([0.7]))
-    return x.grad[0] == 0.7
-
-
 # NaN and inf make NumPy warn in the primitives' backward passes (as PyTorch computes NaN too)
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -542,8 +528,6 @@ def test_activations_at_nan_infinities_and_zeros_match_torch(name, value, dtype)
     """One element at a time: PyTorch's vectorized kernels (used in longer tensors, depending
     on the CPU's vector width) give hardtanh a 0 and elu a NaN gradient at NaN, its scalar
     ones the gradient itself, as the formulas (x <= 0 tests) and ours do."""
-    if name == "relu" and np.isnan(value) and not _relu_passes_nan_gradients():
-        pytest.xfail("needs the ReLU patch of ops.py (gradient passed at NaN, as PyTorch)")
     ours_fn, torch_fn = ACTIVATIONS[name]
     x = np.array([value], dtype)
     ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)

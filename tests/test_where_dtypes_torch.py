@@ -11,16 +11,6 @@ from tinygrad_ce import Tensor
 
 torch = pytest.importorskip("torch")
 
-# The fix belongs in tensor_methods.where (another engineer's file): until that patch is merged,
-# the tests of two numbers are expected failures; once it is, they run.
-PATCHED = tg.where(np.array([True]), 1.0, 0.0).dtype == np.float32
-
-
-def require_patch():
-    if not PATCHED:
-        pytest.xfail("needs the where() patch of tensor_methods.py (two numbers: PyTorch dtypes)")
-
-
 CONDITION = np.array([[True, False, True], [False, False, True]])
 NUMBERS = [
     (1.0, 0.0),
@@ -39,7 +29,6 @@ NUMBERS = [
 
 @pytest.mark.parametrize(("x", "y"), NUMBERS, ids=repr)
 def test_where_of_two_numbers_has_torchs_dtype(x, y):
-    require_patch()
     ours = tg.where(CONDITION, x, y)
     theirs = torch.where(torch.tensor(CONDITION), x, y)
     assert ours.dtype == theirs.numpy().dtype
@@ -74,7 +63,6 @@ def test_where_of_a_tensor_and_a_number_keeps_the_tensors_dtype_as_torch(array, 
 
 
 def test_where_of_two_numbers_after_a_float32_tensor_stays_float32_with_its_gradient():
-    require_patch()
     a = Tensor(np.array([1.0, -2.0, 3.0], np.float32), requires_grad=True)
     mask = tg.where(a > 0, 1.0, 0.0)
     assert mask.dtype == np.float32 and not mask.requires_grad

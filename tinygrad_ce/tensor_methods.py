@@ -65,11 +65,10 @@ def normalize_axes(axis, ndim):
                 f"axis {a} is out of range for a tensor with {ndim} dimensions "
                 f"(valid: {-span} to {span - 1})"
             )
-        if ndim:
-            result.append(a % ndim)
+        result.append(a % span)
     if len(set(result)) != len(result):
         raise ValueError(f"axis {axis} names the same axis twice (ndim {ndim})")
-    return tuple(sorted(result))
+    return tuple(sorted(result)) if ndim else ()
 
 
 def _axis_arg(axis, dim):
@@ -1436,13 +1435,21 @@ def _matmul(a, b):
 def where(condition, x, y):
     """Elementwise ``x`` where ``condition`` holds, else ``y`` (differentiable in ``x`` and ``y``).
 
+    Two numbers give PyTorch's dtype for them (Python floats float32, ints int64, bools bool).
+
     >>> a = Tensor([1.0, -2.0, 3.0], requires_grad=True)
     >>> where(a > 0, a, 0.0).sum().backward()
     >>> a.grad
     array([1., 0., 1.], dtype=float32)
+    >>> where(a > 0, 1.0, 0.0)
+    Tensor([1., 0., 1.])
     """
     # A copy of the condition: the graph keeps it until backward, and the caller's may change.
     condition = np.array(condition._data if isinstance(condition, Tensor) else condition, bool)
+    if isinstance(x, int | float | np.generic) and isinstance(y, int | float | np.generic):
+        # two numbers: the result has PyTorch's dtype for them (1.0 and 0.0 give float32)
+        dtype = as_array([x, y]).dtype
+        x, y = np.array(x, dtype), np.array(y, dtype)
     return ops.Where.apply(_lift(x), _lift(y), condition=condition)
 
 

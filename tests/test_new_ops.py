@@ -403,6 +403,9 @@ def test_integer_division_by_zero_raises_and_float_division_gives_nan_silently()
         Tensor([1, 2]) % 0
     with pytest.raises(ZeroDivisionError, match="floor_divide"):
         Tensor([1, 2]) // Tensor([1, 0])
+    empty = Tensor(np.zeros((2, 0), np.int64))  # nothing is divided: no error, as PyTorch
+    assert (empty // 0).shape == (2, 0) and (empty % Tensor([[0], [1]])).shape == (2, 0)
+    assert empty.div(0, rounding_mode="trunc").shape == (2, 0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isnan((Tensor([1.0]) % 0.0).item())

@@ -596,8 +596,11 @@ class Trunc(_PiecewiseConstant):
 
 
 def _check_integer_divisor(a, b, name):
-    """Integer division by 0 has no value: raise, as PyTorch does (NumPy would warn and give 0)."""
-    if np.result_type(a, b).kind in "iu" and np.any(np.asarray(b) == 0):
+    """Integer division by 0 has no value: raise, as PyTorch does (NumPy would warn and give 0).
+    An empty result divides nothing: no error, as in PyTorch."""
+    if np.result_type(a, b).kind not in "iu" or 0 in np.broadcast_shapes(np.shape(a), np.shape(b)):
+        return
+    if np.any(np.asarray(b) == 0):
         raise ZeroDivisionError(f"{name}: integer division by zero")
 
 

@@ -11,7 +11,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from tinygrad_ce import Function, Tensor, nn, optim
+from tinygrad_ce import Function, Tensor, nn, no_grad, optim
 from tinygrad_ce import functional as F
 
 rng = np.random.default_rng(10)
@@ -227,7 +227,7 @@ def test_data_assignment_between_two_backwards_raises():
 
 def _linear_loss_backed_once():
     layer = nn.Linear(2, 1)
-    x = Tensor(rng.standard_normal((3, 2)))
+    x = leaf(rng.standard_normal((3, 2)))  # x needs a gradient: MatMul saves the weight for it
     loss = (layer(x) * layer(x)).sum()
     loss.backward(retain_graph=True)
     return layer, loss
@@ -246,6 +246,28 @@ def test_nn_load_between_two_backwards_raises(tmp_path):
     nn.load(layer, tmp_path / "layer.npz")  # the same values, but written in place
     with pytest.raises(RuntimeError, match="MatMul"):
         loss.backward()
+
+
+@pytest.mark.parametrize(
+    "make_loss",
+    [
+        lambda w: (w * np.array([3.0, 4.0])).sum(),  # Mul saves the constant, not w
+        lambda w: (w @ np.array([[3.0], [4.0]])).sum(),  # the same for @
+        lambda w: w.relu().sum(),  # ReLU saves its output, not w
+        lambda w: (w * 2.0).exp().sum(),  # Exp saves its output
+    ],
+)
+def test_an_op_saves_only_what_its_backward_uses_as_pytorch(make_loss):
+    """Changing w in place after forward is fine when no op saved w, as in PyTorch: the
+    gradient is the recorded graph's, at the forward values."""
+    untouched = leaf([1.0, -2.0])
+    make_loss(untouched).backward()
+    w = leaf([1.0, -2.0])
+    loss = make_loss(w)
+    with no_grad():
+        w -= 0.5
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, untouched.grad)
 
 
 def test_changing_an_unsaved_input_is_fine():
@@ -601,3 +623,60 @@ def test_requires_grad_of_a_computed_tensor_cannot_be_switched_off_silently():
         Tensor([1, 2]).requires_grad = True
     x.requires_grad = False  # a leaf may
     assert not (x * 2.0).requires_grad
+
+
+def test_in_place_with_an_operand_that_requires_grad_keeps_the_gradient():
+    """acc += w * 2 on a tensor without grad is acc = acc + w * 2 while recording (PyTorch
+    records it in place, with the same values and gradients); add_ / copy_ refuse it."""
+    w = leaf([1.0, 2.0, 3.0])
+    acc = Tensor(np.zeros(3))
+    acc += w * 2.0
+    assert acc.requires_grad
+    (acc * w).sum().backward()
+    np.testing.assert_array_equal(w.grad, [4.0, 8.0, 12.0])  # d/dw (2 w * w) = 4 w
+    for change in (lambda t: t.add_(w), lambda t: t.copy_(w * 3.0), lambda t: t.fill_(w.sum())):
+        target = Tensor(np.zeros(3))
+        with pytest.raises(RuntimeError, match="not differentiable here"):
+            change(target)
+        np.testing.assert_array_equal(target.data, 0.0)
+    h = Tensor(np.ones(3, np.float32), requires_grad=True) * 2.0
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(3,\)"):
+        h += np.ones((2, 3))  # PyTorch: an in-place result keeps its shape
+    h += np.ones(3)  # float64 operand: h stays float32, as in place in PyTorch
+    assert h.dtype == np.float32 and h.shape == (3,)
+
+
+def test_power_floor_division_and_remainder_in_place():
+    weights = [Tensor([2.0, 3.0]), Tensor([1.5, -2.0])]
+    with no_grad():
+        for p in weights:
+            p **= 2
+    assert weights[0].tolist() == [4.0, 9.0] and weights[1].tolist() == [2.25, 4.0]
+    counts = Tensor(np.array([7, 8]))
+    same = counts
+    counts //= 2
+    counts %= 3
+    assert same is counts and counts.tolist() == [0, 1] and counts._version == 2
+    w = leaf([1.0])
+    with pytest.raises(RuntimeError, match="requires grad"):
+        w **= 2  # a leaf that requires grad, while recording: refused, as in PyTorch
+
+
+def test_a_numpy_subclass_given_to_an_op_is_copied_too():
+    class Marked(np.ndarray):
+        pass
+
+    w = leaf([1.0, 2.0, 3.0])
+    a = np.array([1.0, 2.0, 3.0]).view(Marked)
+    loss = (w * a).sum()
+    a[...] = 100.0
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 2.0, 3.0])
+
+
+def test_a_leaf_frozen_between_forward_and_backward_gets_no_grad():
+    x = leaf([1.0, 2.0])
+    y = x * 2.0
+    x.requires_grad = False
+    y.sum().backward()
+    assert x.grad is None  # as PyTorch: an optimizer skips it

@@ -128,7 +128,7 @@ class GradientSums:
         made_here = leaf in self.owned
         self.owned.discard(leaf)
         grad = self.sums.pop(leaf, None)
-        if grad is None:
+        if grad is None or not leaf.requires_grad:  # frozen since forward: no .grad, as PyTorch
             return
         if leaf.grad is not None:
             add_into(leaf.grad, grad)

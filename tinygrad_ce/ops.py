@@ -59,7 +59,8 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad  # keep only what backward uses, as PyTorch does
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return a * b
 
     @staticmethod
@@ -135,32 +136,35 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad  # keep only what backward uses, as PyTorch does
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.ndims = a.ndim, b.ndim
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        if a.ndim == 1 and b.ndim == 1:  # dot product: g is a scalar
+        a_ndim, b_ndim = ctx.ndims
+        if a_ndim == 1 and b_ndim == 1:  # dot product: g is a scalar
             return (g * b if need_a else None), (g * a if need_b else None)
         # Promote 1-d operands to matrices the way matmul does: a vector a is a row (1, n) and a
         # vector b a column (n, 1); g gets the matching unit axis back.
-        a2 = a[np.newaxis, :] if a.ndim == 1 else a
-        b2 = b[:, np.newaxis] if b.ndim == 1 else b
         g2 = g
-        if a.ndim == 1:
+        if a_ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        if b.ndim == 1:
+        if b_ndim == 1:
             g2 = np.expand_dims(g2, -1)
         grad_a = grad_b = None
         if need_a:
+            b2 = b[:, np.newaxis] if b_ndim == 1 else b
             grad_a = np.matmul(g2, np.swapaxes(b2, -1, -2))
-            if a.ndim == 1:
+            if a_ndim == 1:
                 grad_a = grad_a[..., 0, :]
         if need_b:
+            a2 = a[np.newaxis, :] if a_ndim == 1 else a
             grad_b = np.matmul(np.swapaxes(a2, -1, -2), g2)
-            if b.ndim == 1:
+            if b_ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b  # broadcast batch axes are summed away by the engine
 
@@ -212,17 +216,18 @@ class Log1p(Function):
 
 
 class ReLU(Function):
-    """y = max(x, 0);  dL/dx = g where x > 0, else 0   (g at x = NaN, as PyTorch)"""
+    """y = max(x, 0);  dL/dx = g where y > 0, else 0   (g at x = NaN, as PyTorch)"""
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.maximum(x, 0)
+        y = np.maximum(x, 0)
+        ctx.save_for_backward(y)  # y > 0 exactly where x > 0; PyTorch saves y too
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return np.where(x <= 0, 0, g)
+        (y,) = ctx.saved_tensors
+        return np.where(y <= 0, 0, g)
 
 
 class Tanh(Function):

@@ -20,10 +20,11 @@ def read_only(array):
 def constant_input(x, recording):
     """What an op sees of an input that is not a Tensor: an array read-only, and copied while
     grad is recorded, as ``Tensor(x)`` copies it (its owner could change it before backward,
-    unseen; a Tensor's change would be caught). Numbers and NumPy scalars pass as they are."""
-    if type(x) is not np.ndarray:
+    unseen; a Tensor's change would be caught). Subclasses (``np.memmap``, ...) become plain
+    arrays. Numbers and NumPy scalars pass as they are."""
+    if not isinstance(x, np.ndarray):
         return x
-    return read_only(x.copy() if recording else x)
+    return read_only(np.array(x) if recording else np.asarray(x))  # a subclass as a plain array
 
 
 def memory_owner(array):

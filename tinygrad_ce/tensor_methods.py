@@ -16,6 +16,8 @@ import warnings
 
 import numpy as np
 
+from tinygrad_ce.grad_mode import set_grad_enabled
+
 __all__ = ["TensorMethods", "as_array", "normalize_axes", "where"]
 
 
@@ -814,23 +816,34 @@ class TensorMethods:
     # ------------------------------------------------------------------ in place
 
     def _in_place(self, name, value):
-        self._check_in_place(name)
+        self._check_in_place(name, value)
         self._data[...] = value._data if isinstance(value, Tensor) else value
         self._version_counter.count += 1
         return self
 
-    def _check_in_place(self, name):
-        if self.requires_grad and engine.is_grad_enabled():
+    def _check_in_place(self, name, other=None):
+        """In-place changes are not differentiable here: refused while grad is recorded if this
+        tensor or the operand requires grad (PyTorch would record them)."""
+        if not engine.is_grad_enabled():
+            return
+        if self.requires_grad:
             raise RuntimeError(
                 f"{name}: a tensor that requires grad cannot be changed in place while grad is "
                 f"recorded (that is not differentiable here); use `with tg.no_grad():`"
             )
+        if isinstance(other, Tensor) and other.requires_grad:
+            raise RuntimeError(
+                f"{name}: writing a tensor that requires grad into another in place is not "
+                f"differentiable here (its gradient would be lost); write x = x + y instead"
+            )
 
-    def _in_place_arithmetic(self, name, other, compute):
+    def _in_place_arithmetic(self, name, other, compute, rebind=False):
         """self = compute(self, other), written into this tensor's memory, as PyTorch's ``add_``:
         ``other`` must broadcast to this shape, and the result's dtype must be of this tensor's
-        kind (a float result into an integer tensor is refused, as in PyTorch)."""
-        self._check_in_place(name)
+        kind (a float result into an integer tensor is refused, as in PyTorch). ``rebind``: the
+        result is a new tensor of this shape and dtype instead (``x += y`` while recording)."""
+        if not rebind:
+            self._check_in_place(name, other)
         shape = np.shape(other._data if isinstance(other, Tensor) else other)
         try:
             fits = np.broadcast_shapes(self.shape, shape) == self.shape
@@ -841,13 +854,15 @@ class TensorMethods:
                 f"{name}: an operand of shape {shape} does not broadcast to this tensor's shape "
                 f"{self.shape} (an in-place result keeps the tensor's shape)"
             )
-        with engine.no_grad():
-            result = compute(self, other)
+        with set_grad_enabled(rebind and engine.is_grad_enabled()):
+            result = compute(self, _lift(other))
         if not np.can_cast(result.dtype, self.dtype, "same_kind"):
             raise TypeError(
                 f"{name}: the result has dtype {result.dtype}, which cannot be stored in place in "
                 f"a tensor of dtype {self.dtype} (as in PyTorch); use the out-of-place operator"
             )
+        if rebind:
+            return result if result.dtype == self.dtype else result.to(self.dtype)
         return self._in_place(name, result)
 
     def zero_(self):
@@ -855,11 +870,17 @@ class TensorMethods:
         return self._in_place("zero_", 0)
 
     def fill_(self, value):
-        """Set every element to ``value``, in place."""
+        """Set every element to ``value`` (a number or a 0-d tensor), in place."""
+        if np.ndim(value._data if isinstance(value, Tensor) else value):
+            raise ValueError(
+                f"fill_: the value must be a number or 0-d, got shape {np.shape(value)}; use "
+                f"copy_ to write an array"
+            )
         return self._in_place("fill_", value)
 
     def copy_(self, src):
         """Copy ``src`` (broadcast to this shape) into this tensor, in place."""
+        self._check_in_place("copy_", src)
         return self._in_place("copy_", np.broadcast_to(np.asarray(src), self.shape))
 
     def add_(self, other, *, alpha=1):
@@ -880,7 +901,7 @@ class TensorMethods:
 
     def mul_(self, other):
         """self *= other, in place (``x *= other`` too)."""
-        return self._in_place_arithmetic("mul_", other, lambda x, y: x * _lift(y))
+        return self._in_place_arithmetic("mul_", other, operator.mul)
 
     def div_(self, other, *, rounding_mode=None):
         """self /= other, in place (``x /= other`` too); ``rounding_mode`` as in ``div``."""
@@ -888,25 +909,38 @@ class TensorMethods:
             "div_", other, lambda x, y: x.div(y, rounding_mode=rounding_mode)
         )
 
-    # x += y: in place, as PyTorch (p -= lr * p.grad under no_grad updates p). On an intermediate
-    # while grad is recorded it is x = x + y, a new node (micrograd's reading; PyTorch records an
-    # in-place op with the same values and gradients). A leaf that requires grad is refused.
-    def _augmented(self, in_place, out_of_place, other):
-        if self.grad_fn is not None and engine.is_grad_enabled():
-            return out_of_place(self, other)
-        return in_place(self, other)
+    # x += y (and -=, *=, /=, **=, //=, %=): in place, as in PyTorch (p -= lr * p.grad under
+    # no_grad updates p). While grad is recorded, on an intermediate or with an operand that
+    # requires grad, it is x = x + y, a new node of x's shape and dtype (micrograd's reading;
+    # PyTorch records an in-place op with the same values and gradients). A leaf that requires
+    # grad is refused, as in PyTorch.
+    def _augmented(self, name, other, compute):
+        operand_needs_grad = isinstance(other, Tensor) and other.requires_grad
+        rebind = engine.is_grad_enabled() and (self.grad_fn is not None or operand_needs_grad)
+        if rebind and self.is_leaf and self.requires_grad:
+            rebind = False  # in place, which refuses it
+        return self._in_place_arithmetic(name, other, compute, rebind)
 
     def __iadd__(self, other):
-        return self._augmented(type(self).add_, operator.add, other)
+        return self._augmented("+=", other, operator.add)
 
     def __isub__(self, other):
-        return self._augmented(type(self).sub_, operator.sub, other)
+        return self._augmented("-=", other, operator.sub)
 
     def __imul__(self, other):
-        return self._augmented(type(self).mul_, operator.mul, other)
+        return self._augmented("*=", other, operator.mul)
 
     def __itruediv__(self, other):
-        return self._augmented(type(self).div_, operator.truediv, other)
+        return self._augmented("/=", other, operator.truediv)
+
+    def __ipow__(self, other):
+        return self._augmented("**=", other, operator.pow)
+
+    def __ifloordiv__(self, other):
+        return self._augmented("//=", other, operator.floordiv)
+
+    def __imod__(self, other):
+        return self._augmented("%=", other, operator.mod)
 
     # ------------------------------------------------------------------ more elementwise
 

@@ -306,6 +306,9 @@ def test_full_takes_one_element_tensors_and_rejects_sequences():
     assert tg.full((2,), np.bool_(True)).dtype == np.bool_  # torch: float32 (see the report)
     with pytest.raises(TypeError, match=r"fill_value must be a number, got \[1, 2\]"):
         tg.full((2,), [1, 2])
+    for bad in (np.nan, np.inf, -np.inf):  # PyTorch raises; NumPy would store INT_MIN
+        with pytest.raises(ValueError, match=f"{bad} cannot be stored in dtype int"):
+            tg.full((2,), bad, dtype=np.int64)
 
 
 TENSOR_DATA = [

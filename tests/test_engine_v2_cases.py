@@ -167,6 +167,13 @@ def test_transpose_0_1_of_a_matrix_is_its_transpose():
     assert x.transpose((0, 1)).tolist() == x.tolist()  # one tuple: NumPy's permutation
 
 
+def test_transpose_takes_pytorchs_keywords():
+    x = Tensor(np.zeros((2, 3, 4)))
+    assert x.transpose(dim0=0, dim1=-1).shape == (4, 3, 2)
+    with pytest.raises(TypeError, match="dim0= and dim1="):
+        x.transpose(0, dim1=1)
+
+
 def test_squeeze_of_no_axes_drops_nothing():
     x = Tensor(np.zeros((3, 1, 2)))
     assert x.squeeze(()).shape == (3, 1, 2)
@@ -614,7 +621,9 @@ def test_requires_grad_of_a_computed_tensor_cannot_be_switched_off_silently():
         y.requires_grad = False
     with pytest.raises(RuntimeError, match="detach"):
         y.requires_grad_(False)
-    y.requires_grad = True  # already so: nothing to change, as in PyTorch
+    with pytest.raises(RuntimeError, match="only be set on a leaf"):
+        y.requires_grad = True  # PyTorch refuses any setting on a computed tensor
+    y.requires_grad_(True)  # the method: already so, nothing to change (PyTorch's too)
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [2.0, 2.0])
     with pytest.raises(TypeError, match="True or False, got 1"):

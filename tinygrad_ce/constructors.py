@@ -95,7 +95,10 @@ def full(size, fill_value, *, dtype=None, requires_grad=False):
     if dtype is None:  # the value's kind, with PyTorch's default dtype of each kind
         kind = np.asarray(fill_value).dtype.kind
         dtype = np.bool_ if kind == "b" else np.int64 if kind in "iu" else np.float32
-    return Tensor(np.full(size, fill_value, np.dtype(dtype)), requires_grad=requires_grad)
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu" and not np.isfinite(fill_value):
+        raise ValueError(f"full: fill_value {fill_value!r} cannot be stored in dtype {dtype}")
+    return Tensor(np.full(size, fill_value, dtype), requires_grad=requires_grad)
 
 
 def zeros_like(input, *, dtype=None, requires_grad=False):

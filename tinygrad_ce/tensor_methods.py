@@ -244,6 +244,11 @@ class TensorMethods:
 
     @requires_grad.setter
     def requires_grad(self, requires_grad):
+        if self.grad_fn is not None and requires_grad is True:  # PyTorch refuses True here too
+            raise RuntimeError(
+                f"requires_grad can only be set on a leaf, not on a tensor an op computed "
+                f"(grad_fn={self.grad_fn.name}), as in PyTorch; it requires grad already"
+            )
         self.requires_grad_(requires_grad)
 
     def requires_grad_(self, requires_grad=True):
@@ -679,7 +684,7 @@ class TensorMethods:
         (position,) = normalize_axes(_axis_arg(axis, dim), self.ndim + 1)
         return self.reshape((*self.shape[:position], 1, *self.shape[position:]))
 
-    def transpose(self, *axes):
+    def transpose(self, *axes, dim0=None, dim1=None):
         """Swap two axes, ``transpose(dim0, dim1)``, as PyTorch's; or, given one tuple or list (or
         three or more axes), permute the axes as ``numpy.transpose``; all reversed when none are
         given.
@@ -693,6 +698,10 @@ class TensorMethods:
         >>> Tensor(np.zeros((2, 3, 4))).transpose((1, 2, 0)).shape     # a permutation, as NumPy
         (3, 4, 2)
         """
+        if dim0 is not None or dim1 is not None:  # PyTorch's keywords
+            if axes or dim0 is None or dim1 is None:
+                raise TypeError("transpose: give both dim0= and dim1=, and no other axes")
+            axes = (dim0, dim1)
         swap = len(axes) == 2  # two separate axes: PyTorch's transpose(dim0, dim1)
         if len(axes) == 1 and isinstance(axes[0], tuple | list):
             axes = tuple(axes[0])

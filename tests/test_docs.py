@@ -45,6 +45,18 @@ def run_page(page):
                 raise AssertionError(f"snippet at {where} failed: {error!r}") from error
 
 
+def test_the_readme_backward_example_prints_what_its_comments_say(capsys):
+    """Its ``print(...)  # output`` comments are the outputs (the in-place error included): a
+    plain block is only run by the test above, so this one's outputs are checked here."""
+    (code,) = [code for _, code in snippets(ROOT / "README.md") if "retain_grad()" in code]
+    exec(compile(code, "README.md", "exec"), {"__name__": "readme_backward"})
+    printed = capsys.readouterr().out.splitlines()
+    said = re.findall(r"print\(.*\)  # (.*)", code)
+    assert len(printed) == len(said)
+    for line, comment in zip(printed, said):
+        assert line.startswith(comment.removesuffix("...").strip()), (line, comment)
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_snippet_of_the_page_runs(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

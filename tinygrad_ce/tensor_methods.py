@@ -868,7 +868,8 @@ class TensorMethods:
         if not np.can_cast(result.dtype, self.dtype, "same_kind"):
             raise TypeError(
                 f"{name}: the result has dtype {result.dtype}, which cannot be stored in place in "
-                f"a tensor of dtype {self.dtype} (as in PyTorch); use the out-of-place operator"
+                f"a tensor of dtype {self.dtype} (PyTorch refuses it too, with a RuntimeError); "
+                f"use the out-of-place operator"
             )
         if rebind:
             return result if result.dtype == self.dtype else result.to(self.dtype)

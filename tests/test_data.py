@@ -42,6 +42,17 @@ def test_tensor_dataset_indexes_every_array():
         ds[10]
 
 
+def test_a_tensor_dataset_subclass_is_loaded_through_its_own_getitem():
+    class Scaled(TensorDataset):
+        def __getitem__(self, i):
+            x, y = super().__getitem__(i)
+            return x * 100, y
+
+    (xb, yb), *_ = DataLoader(Scaled(np.arange(4.0).reshape(2, 2), np.arange(2)), batch_size=2)
+    np.testing.assert_array_equal(xb.data, [[0.0, 100.0], [200.0, 300.0]])
+    np.testing.assert_array_equal(yb.data, [0, 1])
+
+
 def test_tensor_dataset_takes_tensors_and_lists_and_copies_arrays():
     labels = Tensor([1, 0])
     source = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)

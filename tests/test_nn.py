@@ -203,6 +203,34 @@ def test_sequential_applies_children_in_order_and_supports_indexing():
     assert len(model) == 4 and [n for n, _ in model.named_children()] == ["0", "1", "2", "3"]
 
 
+def test_sequential_runs_a_module_held_twice_twice_as_pytorch():
+    """Sequential(lin, act, lin2, act): act is applied twice (children() lists it once)."""
+    first, act, last = nn.Linear(2, 2, rng=0), nn.Tanh(), nn.Linear(2, 2, rng=1)
+    model = nn.Sequential(first, act, last, act)
+    x = np.array([[1.0, 2.0]], np.float32)
+    np.testing.assert_allclose(model(x).data, act(last(act(first(x)))).data)
+    assert len(model) == 4 and list(model) == [first, act, last, act] and model[3] is act
+    tied = nn.Sequential(first, first)  # one layer applied twice, its parameters listed once
+    np.testing.assert_allclose(tied(x).data, first(first(x)).data)
+    assert len(tied) == 2 and len(list(tied.parameters())) == 2
+
+
+def test_sequential_item_assignment_deletion_insert_extend_and_pop():
+    a, b, c = nn.ReLU(), nn.Tanh(), nn.Sigmoid()
+    model = nn.Sequential(a, b)
+    model[0] = c
+    assert list(model) == [c, b]
+    model.insert(1, a).extend([a])
+    assert list(model) == [c, a, b, a]
+    del model[1]
+    assert list(model) == [c, b, a] and [n for n, _ in model.named_children()] == ["0", "1", "2"]
+    assert model.pop() is a and model.pop(0) is c and list(model) == [b]
+    with pytest.raises(IndexError, match="index 5 is out of range for a Sequential of length 1"):
+        model[5]
+    with pytest.raises(TypeError, match="takes Modules"):
+        model[0] = np.tanh
+
+
 def test_sequential_from_a_dict_uses_its_names():
     model = nn.Sequential({"hidden": nn.Linear(2, 3, rng=0), "act": nn.Tanh()})
     assert [name for name, _ in model.named_parameters()] == ["hidden.weight", "hidden.bias"]

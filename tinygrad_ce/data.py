@@ -243,8 +243,9 @@ class DataLoader:
         )
 
     def _fetch(self, indices):
-        if self.collate_fn is None and isinstance(self.dataset, TensorDataset):
-            # One indexing per array instead of stacking samples: the same batch, faster.
+        if self.collate_fn is None and type(self.dataset) is TensorDataset:
+            # One indexing per array instead of stacking samples: the same batch, faster (not
+            # for a subclass, whose own __getitem__ may change the samples).
             return [t[indices] for t in self.dataset.tensors]
         samples = [self.dataset[int(i)] for i in indices]
         return (self.collate_fn or default_collate)(samples)

@@ -717,7 +717,8 @@ class Sequential(Module):
     ``add_module`` checks them (``KeyError`` for ``""``, a name containing ``"."`` or one that
     shadows a method such as ``"forward"``; ``TypeError`` for a name that is not a string, as in
     PyTorch). Supports ``len``, iteration, indexing (an int gives the module, a slice a new
-    ``Sequential`` sharing the modules) and ``append``.
+    ``Sequential`` sharing the modules), item assignment, ``del``, ``append``, ``insert``,
+    ``extend`` and ``pop``. A module given twice runs twice (its parameters count once).
 
     >>> import numpy as np
     >>> model = Sequential(Linear(4, 8, rng=0), Tanh(), Linear(8, 3, rng=1))
@@ -747,25 +748,80 @@ class Sequential(Module):
                 raise TypeError(f"Sequential takes Modules; {name!r} is a {type(module).__name__}")
             self.add_module(name, module)
 
+    def _named_entries(self) -> list[tuple[str, Module]]:
+        """Every entry, a module held twice included (``Sequential(act, lin, act)`` runs ``act``
+        twice, as in PyTorch; ``children()`` lists each module once)."""
+        return [(name, m) for name, m in vars(self).items() if isinstance(m, Module)]
+
     def _children_list(self) -> list[Module]:
-        return list(self.children())
+        return [module for _, module in self._named_entries()]
 
     def forward(self, x):
-        """Each child applied to the previous one's output, in order."""
-        for module in self.children():
+        """Each entry applied to the previous one's output, in order."""
+        for module in self._children_list():
             x = module(x)
         return x
 
     def __len__(self):
-        return len(self._children_list())
+        return len(self._named_entries())
 
     def __iter__(self):
         return iter(self._children_list())
 
+    def _position(self, index):
+        n = len(self)
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(f"Sequential indices must be ints or slices, got {index!r}")
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of range for a Sequential of length {n}")
+        return int(index) % n
+
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return Sequential(OrderedDict(list(self.named_children())[index]))
-        return self._children_list()[index]
+            return Sequential(OrderedDict(self._named_entries()[index]))
+        return self._children_list()[self._position(index)]
+
+    def __setitem__(self, index, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential takes Modules, got {type(module).__name__}")
+        name, _ = self._named_entries()[self._position(index)]
+        setattr(self, name, module)
+
+    def __delitem__(self, index):
+        modules = self._children_list()
+        if isinstance(index, slice):
+            del modules[index]
+        else:
+            del modules[self._position(index)]
+        self._renumber(modules)
+
+    def _renumber(self, modules):
+        """Entries named ``"0"``, ``"1"``, ... again, as PyTorch renumbers after a deletion."""
+        for name, _ in self._named_entries():
+            del self.__dict__[name]
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Put ``module`` before position ``index``; returns ``self``, as PyTorch's."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert takes a Module, got {type(module).__name__}")
+        modules = self._children_list()
+        modules.insert(index, module)
+        self._renumber(modules)
+        return self
+
+    def extend(self, modules) -> Sequential:
+        """``append`` each module of ``modules``; returns ``self``."""
+        for module in list(modules):
+            self.append(module)
+        return self
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove the module at ``index`` and return it."""
+        module = self[index]
+        del self[index]
+        return module
 
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end (named by its position); returns ``self``.

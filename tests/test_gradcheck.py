@@ -253,3 +253,31 @@ def test_softmax_jacobian_is_diag_p_minus_p_pt():
     np.testing.assert_allclose(
         jacobian(lambda t: F.softmax(t, axis=0), z), np.diag(p) - np.outer(p, p), atol=1e-15
     )
+
+
+def test_a_large_output_elsewhere_adds_no_rounding_to_a_small_ones_gradient():
+    """exp(18) next to exp(0): the outputs are subtracted before they are projected, so the
+    small element's estimate is not swamped (projecting first failed the right exp)."""
+    x = Tensor(np.array([18.0, 0.0, -30.0]), requires_grad=True)
+    assert gradcheck(lambda t: t.exp(), [x])
+
+
+@pytest.mark.parametrize("value", [1e7, -3e6, 1e11])
+def test_large_inputs_get_a_step_relative_to_their_size(value):
+    """With a fixed step 1e-6, x + eps == x at 1e11 (numeric gradient 0), and at 1e7 rounding
+    swamped the estimate: a right x * x failed."""
+    assert gradcheck(lambda t: t * t, [Tensor(np.array([value, 0.5]), requires_grad=True)])
+
+    class WrongSquare(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 2.1 * x  # 5% off: still caught at any size
+
+    with pytest.raises(GradcheckError, match="index \\(0,\\)"):
+        gradcheck(WrongSquare.apply, [Tensor(np.array([value, 0.5]), requires_grad=True)])

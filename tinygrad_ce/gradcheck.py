@@ -2,9 +2,10 @@
 
 gradcheck projects the output of ``fn`` on a random direction ``v`` to one number,
 s = sum(v * fn(x)). The analytic side is one backward pass with ``v`` as the upstream gradient;
-the numeric side perturbs each input element by +-eps: ds/dx_i ~ (s(x + eps e_i) - s(x - eps e_i))
-/ (2 eps). A random ``v`` (not all ones) matters: softmax sums to 1 along its axis, so with v = 1
-its gradient is zero whatever the backward computes, and a wrong backward would pass.
+the numeric side perturbs each input element by +-h: ds/dx_i ~ sum(v * (fn(x + h e_i) -
+fn(x - h e_i))) / (2 h), with h = eps, or eps * |x_i| for |x_i| > 1. A random ``v`` (not all
+ones) matters: softmax sums to 1 along its axis, so with v = 1 its gradient is zero whatever the
+backward computes, and a wrong backward would pass.
 
 jacobian runs one backward pass per output element k, with the upstream gradient e_k: the pass
 gives row k of the Jacobian, d out_k / d x, for every input x at once (reverse mode).
@@ -149,29 +150,37 @@ def _analytic(fn, arrays, requires, direction=None):
     return direction, [next(grads) if r else None for r in requires]
 
 
-def _projected(fn, arrays, requires, direction):
-    """s = sum(v * fn(x)), in float64, without recording a graph."""
+def _output(fn, arrays, requires):
+    """fn(x) in float64, without recording a graph."""
     with no_grad():
         out = fn(*_leaves(arrays, requires))
-    return float(np.sum(np.asarray(out.data, dtype=np.float64) * direction))
+    return np.asarray(out.data, dtype=np.float64)
 
 
 def _numeric(fn, arrays, requires, direction, i, k, eps, side="both"):
-    """ds/dx for element k (flat) of input i: central, or one-sided from the "left" or "right"."""
+    """ds/dx for element k (flat) of input i: central, or one-sided from the "left" or "right".
+
+    The step is eps, or eps * |x| for |x| > 1: a fixed 1e-6 vanishes next to 1e11 (x + eps ==
+    x). The outputs are subtracted before they are projected on v: a large output elsewhere then
+    adds no rounding error to the difference of a small one.
+    """
     work = list(arrays)
     base = arrays[i].reshape(-1)
+    step = eps * max(1.0, abs(float(base[k])))
 
-    def s_at(step):
+    def out_at(shift):
         moved = base.copy()
-        moved[k] += step
+        moved[k] += shift
         work[i] = moved.reshape(arrays[i].shape)
-        return _projected(fn, work, requires, direction)
+        return _output(fn, work, requires)
 
     if side == "left":
-        return (_projected(fn, arrays, requires, direction) - s_at(-eps)) / eps
-    if side == "right":
-        return (s_at(eps) - _projected(fn, arrays, requires, direction)) / eps
-    return (s_at(eps) - s_at(-eps)) / (2 * eps)
+        change, width = _output(fn, arrays, requires) - out_at(-step), step
+    elif side == "right":
+        change, width = out_at(step) - _output(fn, arrays, requires), step
+    else:
+        change, width = out_at(step) - out_at(-step), 2 * step
+    return float(np.sum(direction * change)) / width
 
 
 def _index(k, shape):

@@ -569,3 +569,42 @@ def test_importing_the_kit_without_hypothesis_says_what_to_install():
     code = "import sys; sys.modules['hypothesis'] = None; import tinygrad_ce; print('ok')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok"
+
+
+class SumForgettingNegativeAxes(tg.Function):
+    """A reduction whose backward compares axes with ``i == axis``: never true for axis=-1."""
+
+    @staticmethod
+    def forward(ctx, x, *, axis, keepdims=False):
+        ctx.shape, ctx.axis = x.shape, axis
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        kept = tuple(1 if ctx.axis in (None, i) else n for i, n in enumerate(ctx.shape))
+        return np.broadcast_to(np.reshape(grad, kept), ctx.shape)
+
+
+@pytest.mark.parametrize("tuples", [False, True])
+def test_axes_for_draws_negative_axes_often_enough_to_catch_a_reduction_that_forgets_them(tuples):
+    """With the default 25 examples: integers(-ndim, ndim - 1) and None first drew axis -1
+    only on a (4, 1) array, where the bug cannot show."""
+    from tinygrad_ce.testing import arrays, axes_for, check_op
+
+    def params(x):
+        axis = (
+            axes_for(x, tuples=False)
+            if not tuples
+            else axes_for(x).filter(lambda a: not isinstance(a, tuple))
+        )
+        return st.fixed_dictionaries({"axis": axis, "keepdims": st.booleans()})
+
+    with pytest.raises(ValueError, match="cannot reshape"):
+        check_op(
+            lambda x, axis, keepdims: SumForgettingNegativeAxes.apply(
+                x, axis=axis, keepdims=keepdims
+            ),
+            arrays(),
+            params=params,
+            reference=lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+        )

@@ -273,7 +273,7 @@ def axes_for(x, *, none=True, tuples=True):
 
     >>> from hypothesis import find
     >>> find(axes_for(np.zeros((2, 3))), lambda axis: isinstance(axis, int) and axis < 0)
-    -1
+    -2
     """
     ndim = x if isinstance(x, int) else np.ndim(x)
     if ndim == 0:

@@ -608,3 +608,27 @@ def test_axes_for_draws_negative_axes_often_enough_to_catch_a_reduction_that_for
             params=params,
             reference=lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
         )
+
+
+class ReluWritingIntoGrad(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        grad[x <= 0] = 0  # grad is read-only: NumPy's message alone names neither op nor grad
+        return grad
+
+
+def test_check_op_says_when_a_backward_writes_into_grad():
+    from tinygrad_ce.testing import OpCheckError, arrays, check_op
+
+    with pytest.raises(OpCheckError, match="backward wrote into grad or a saved array"):
+        check_op(ReluWritingIntoGrad.apply, arrays(min_magnitude=0.1), reference=_relu)
+
+
+def _relu(x):
+    return np.maximum(x, 0)

@@ -440,6 +440,20 @@ class _Example:
         return [Tensor(a, requires_grad=r) for a, r in zip(arrays, requires)]
 
 
+@contextlib.contextmanager
+def _writes_named(phase, what):
+    """NumPy's bare "assignment destination is read-only", said as what the op did wrong."""
+    try:
+        yield
+    except ValueError as error:
+        if "read-only" not in str(error):
+            raise
+        raise OpCheckError(
+            f"the op's {phase} wrote into {what}, which is read-only: compute a new array "
+            f"instead ({error})"
+        ) from error
+
+
 def _output(out, what):
     if not isinstance(out, Tensor):
         raise OpCheckError(f"{what}: the op returned {type(out).__name__}, not a Tensor")
@@ -448,7 +462,9 @@ def _output(out, what):
 
 def _check_forward(example, reference, tol):
     """Forward without grad: no graph, and the values of the NumPy reference."""
-    out = _output(example.call(example.tensors([False] * len(example.arrays))), "forward")
+    with _writes_named("forward", "an input"):
+        out = example.call(example.tensors([False] * len(example.arrays)))
+    out = _output(out, "forward")
     if out.requires_grad:
         raise OpCheckError("the output requires grad though no input does")
     if reference is not None:
@@ -475,7 +491,8 @@ def _check_backward(example, requires):
             f"the output does not require grad though inputs {requires} (True: requires grad) do"
         )
     direction = _direction(out.shape)
-    out.backward(direction)
+    with _writes_named("backward", "grad or a saved array"):
+        out.backward(direction)
     for i, (t, a) in enumerate(zip(tensors, example.arrays)):
         if not _unchanged(a, t.data):
             raise OpCheckError(f"the op changed input {i} in place (forward or backward)")

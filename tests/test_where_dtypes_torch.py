@@ -24,6 +24,8 @@ NUMBERS = [
     (np.float32(1.5), np.float32(0.0)),
     (np.int32(1), np.int32(0)),
     (np.float16(1.0), np.float16(0.0)),
+    (np.uint8(200), True),  # PyTorch reads NumPy scalars as Python numbers here: int64
+    (np.int32(3), 1.5),
 ]
 
 

@@ -1491,8 +1491,9 @@ def where(condition, x, y):
     # A copy of the condition: the graph keeps it until backward, and the caller's may change.
     condition = np.array(condition._data if isinstance(condition, Tensor) else condition, bool)
     if isinstance(x, int | float | np.generic) and isinstance(y, int | float | np.generic):
-        # two numbers: the result has PyTorch's dtype for them (1.0 and 0.0 give float32)
-        dtype = as_array([x, y]).dtype
+        # two numbers: the result has PyTorch's dtype for them (1.0 and 0.0 give float32); it
+        # reads NumPy scalars as Python numbers here (np.uint8(200) and True give int64)
+        dtype = as_array([v.item() if isinstance(v, np.generic) else v for v in (x, y)]).dtype
         x, y = np.array(x, dtype), np.array(y, dtype)
     return ops.Where.apply(_lift(x), _lift(y), condition=condition)
 

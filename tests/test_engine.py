@@ -952,6 +952,24 @@ def test_in_place_arithmetic_refuses_a_new_dtype_kind_or_shape_before_changing_a
     np.testing.assert_array_equal(w.data, [1.0, 2.0])
 
 
+@pytest.mark.parametrize("shape", [(), (0,), (2, 0, 3), (1,), (2, 3)])
+def test_in_place_operators_on_corner_shapes_and_mixed_float_widths(shape):
+    """0-d and size-0 tensors, a tensor added to itself, and a float64 operand into float32
+    (kept float32, as PyTorch): the same values as the out-of-place operators."""
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal(shape).astype(np.float32)
+    other = rng.standard_normal(shape)  # float64
+    x = Tensor(start.copy())
+    same = x
+    x += other
+    x *= x  # the tensor used twice: read whole before it is written
+    x -= 0.5
+    x /= Tensor(np.float32(2.0))
+    expected = (((start + other).astype(np.float32) ** 2) - 0.5) / 2
+    assert x is same and x.dtype == np.float32 and x.shape == shape and x._version == 4
+    np.testing.assert_allclose(x.data, expected, rtol=1e-6)
+
+
 def test_views_and_detached_tensors_share_the_version_counter():
     w = Tensor(np.arange(6.0), requires_grad=True)
     loss = (w * w).sum()

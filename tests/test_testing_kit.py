@@ -610,7 +610,7 @@ def test_axes_for_draws_negative_axes_often_enough_to_catch_a_reduction_that_for
         )
 
 
-class ReluWritingIntoGrad(tg.Function):
+class ReluWritingIntoItsSavedInput(tg.Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -619,15 +619,15 @@ class ReluWritingIntoGrad(tg.Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        grad[x <= 0] = 0  # grad is read-only: NumPy's message alone names neither op nor grad
-        return grad
+        x[x > 0] = 1  # read-only: NumPy's message alone names neither the op nor the array
+        return grad * x.clip(0)
 
 
-def test_check_op_says_when_a_backward_writes_into_grad():
+def test_check_op_says_when_a_backward_writes_into_a_saved_array():
     from tinygrad_ce.testing import OpCheckError, arrays, check_op
 
     with pytest.raises(OpCheckError, match="backward wrote into grad or a saved array"):
-        check_op(ReluWritingIntoGrad.apply, arrays(min_magnitude=0.1), reference=_relu)
+        check_op(ReluWritingIntoItsSavedInput.apply, arrays(min_magnitude=0.1), reference=_relu)
 
 
 def _relu(x):

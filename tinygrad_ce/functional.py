@@ -25,7 +25,7 @@ import operator
 import numpy as np
 
 from tinygrad_ce.engine import Tensor
-from tinygrad_ce.tensor_methods import normalize_axes, where
+from tinygrad_ce.tensor_methods import _keep, normalize_axes, where
 
 __all__ = [
     "binary_cross_entropy",
@@ -52,15 +52,6 @@ def _axis(axis, dim, default=-1):
     if axis != default and axis != dim:
         raise TypeError(f"give either axis or dim, not both (got axis={axis}, dim={dim})")
     return dim
-
-
-def _keepdims(keepdims, keepdim):
-    """``keepdim=`` is an alias of ``keepdims=``."""
-    if keepdim is None:
-        return keepdims
-    if keepdims and not keepdim:
-        raise TypeError(f"give either keepdims or keepdim, not both (got {keepdims}, {keepdim})")
-    return keepdim
 
 
 def _float_input(x, function):
@@ -294,7 +285,7 @@ def logsumexp(x, axis=-1, keepdims=False, *, dim=None, keepdim=None):
     """
     x = _float_input(x, "logsumexp")
     axes = normalize_axes(_axis(axis, dim), x.ndim)
-    keepdims = _keepdims(keepdims, keepdim)
+    keepdims = _keep(keepdims, keepdim)  # keepdim= as Tensor.sum reads it
     peak = x.data.max(axis=axes, keepdims=True, initial=-np.inf)
     peak = np.where(np.isfinite(peak), peak, 0).astype(x.dtype)
     with np.errstate(divide="ignore"):  # a slice of all -inf: log(0) = -inf, silently

@@ -412,7 +412,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * sign(x)
+        return g * _sign(x)
 
 
 class Sqrt(Function):
@@ -555,10 +555,10 @@ class Sign(_PiecewiseConstant):
 
     @staticmethod
     def forward(ctx, x):
-        return sign(x)
+        return _sign(x)
 
 
-def sign(x):
+def _sign(x):
     """-1, 0 or 1 by the sign of ``x``, and 0 at NaN as PyTorch's (NumPy's sign gives NaN)."""
     if x.dtype.kind == "b":
         return np.sign(x)  # NumPy refuses bools, with its own message

@@ -824,8 +824,12 @@ class TensorMethods:
 
     # ------------------------------------------------------------------ in place
 
-    def _in_place(self, name, value):
-        self._check_in_place(name, value)
+    def _in_place(self, name, value, operand=None):
+        """Write ``value`` into this tensor, after the checks (``operand``: what the user gave)."""
+        self._check_in_place(name, value if operand is None else operand)
+        return self._write(value)
+
+    def _write(self, value):
         self._data[...] = value._data if isinstance(value, Tensor) else value
         self._version_counter.count += 1
         return self
@@ -873,7 +877,7 @@ class TensorMethods:
             )
         if rebind:
             return result if result.dtype == self.dtype else result.to(self.dtype)
-        return self._in_place(name, result)
+        return self._write(result)  # checked above, before any arithmetic
 
     def zero_(self):
         """Set every element to 0, in place (an in-place change: backward checks for it)."""
@@ -890,8 +894,7 @@ class TensorMethods:
 
     def copy_(self, src):
         """Copy ``src`` (broadcast to this shape) into this tensor, in place."""
-        self._check_in_place("copy_", src)
-        return self._in_place("copy_", np.broadcast_to(np.asarray(src), self.shape))
+        return self._in_place("copy_", np.broadcast_to(np.asarray(src), self.shape), src)
 
     def add_(self, other, *, alpha=1):
         """self += alpha * other, in place (``x += other`` too), as PyTorch's ``add_``.
